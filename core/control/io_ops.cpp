@@ -1,0 +1,220 @@
+// ssx_send, ssx_recv, ssx_shutdown, ssx_close: the data path. Calls into the TLS session hold the
+// endpoint's TLS lock; waiting for the socket never does, so a blocked reader never stalls a writer.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/error.hpp"
+#include "control/control.hpp"
+#include "control/handshake.hpp"
+#include "endpoint/endpoint_table.hpp"
+#include "io/wait.hpp"
+
+namespace ssx::control {
+
+namespace {
+
+using io::Clock;
+
+constexpr auto kCloseDrainBudget = std::chrono::milliseconds(250);
+constexpr auto kShutdownBudget = std::chrono::seconds(5);
+
+std::shared_ptr<Endpoint> data_endpoint(int fd, const char* operation) {
+    auto ep = EndpointTable::instance().find(fd);
+    if (!ep) {
+        fail(SSX_E_NO_SECURITY, std::string(operation) + ": socket " + std::to_string(fd) +
+                                    " is not secured by ssx (use send/recv for plain sockets)");
+    }
+    return ep;
+}
+
+[[noreturn]] void would_block(tls::Step step, const char* operation) {
+    bool read = step == tls::Step::want_read;
+    fail(read ? SSX_E_WANT_READ : SSX_E_WANT_WRITE, EAGAIN,
+         std::string(operation) + " would block: wait until the socket is " + (read ? "readable" : "writable"));
+}
+
+[[noreturn]] void clear_failure(const char* operation, int e) {
+    if (e == EAGAIN || e == EWOULDBLOCK) {
+        fail(std::strcmp(operation, "ssx_recv") == 0 ? SSX_E_WANT_READ : SSX_E_WANT_WRITE, e,
+             std::string(operation) + " would block");
+    }
+    if (e == EPIPE || e == ECONNRESET) fail(SSX_E_PEER_CLOSED, e, std::string(operation) + ": the peer closed the connection");
+    fail(SSX_E_IO, e, std::string(operation) + ": " + std::strerror(e));
+}
+
+template <class Attempt>
+size_t transfer(Endpoint& ep, const char* operation, bool read, bool dontwait, bool all, size_t len, Attempt attempt) {
+    size_t total = 0;
+    bool have_deadline = false;
+    std::optional<Clock::time_point> deadline;
+    for (;;) {
+        size_t n = 0;
+        tls::Step step;
+        {
+            std::lock_guard lock(ep.tls_mu);
+            if (!ep.tls) fail(SSX_E_NOT_CONNECTED, std::string(operation) + ": the connection is closed");
+            step = attempt(total, &n);
+        }
+        if (step == tls::Step::done) {
+            total += n;
+            if (!all || total >= len || n == 0) return total;
+            continue;
+        }
+        if (dontwait || io::is_nonblocking(ep.fd)) {
+            if (total > 0) return total;
+            would_block(step, operation);
+        }
+        if (!have_deadline) {
+            deadline = io::socket_timeout_deadline(ep.fd, read);
+            have_deadline = true;
+        }
+        if (!io::wait_ready(ep.fd, step == tls::Step::want_read, deadline)) {
+            if (total > 0) return total;
+            fail(SSX_E_TIMEOUT, EAGAIN, std::string(operation) + " timed out (" +
+                                            (read ? "SO_RCVTIMEO" : "SO_SNDTIMEO") + ")");
+        }
+    }
+}
+
+}  // namespace
+
+size_t send(int fd, const void* buf, size_t len, int flags) {
+    if (!buf && len) fail(SSX_E_NULL_POINTER, "ssx_send: buf is NULL");
+    if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL)) {
+        fail(SSX_E_INVALID_ARGUMENT, "ssx_send: unsupported flags " + std::to_string(flags) +
+                                         "; use 0, MSG_DONTWAIT or MSG_NOSIGNAL");
+    }
+    auto ep = data_endpoint(fd, "ssx_send");
+    const bool dontwait = (flags & MSG_DONTWAIT) != 0;
+    EndpointState state = established_state(*ep, dontwait);
+    {
+        std::lock_guard lock(ep->mu);
+        if (ep->shut_write) fail(SSX_E_SHUT_DOWN, "ssx_send: the sending side was shut down");
+    }
+    if (len == 0) return 0;
+    if (state == EndpointState::clear) {
+        for (;;) {
+            ssize_t n = ::send(fd, buf, len, MSG_NOSIGNAL | (flags & MSG_DONTWAIT));
+            if (n >= 0) return static_cast<size_t>(n);
+            if (errno != EINTR) clear_failure("ssx_send", errno);
+        }
+    }
+    const auto* p = static_cast<const unsigned char*>(buf);
+    return transfer(*ep, "ssx_send", false, dontwait, true, len, [&](size_t done, size_t* n) {
+        return ep->tls->write(p + done, len - done, n);
+    });
+}
+
+size_t recv(int fd, void* buf, size_t len, int flags) {
+    if (!buf && len) fail(SSX_E_NULL_POINTER, "ssx_recv: buf is NULL");
+    if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_PEEK)) {
+        fail(SSX_E_INVALID_ARGUMENT, "ssx_recv: unsupported flags " + std::to_string(flags) +
+                                         "; use 0, MSG_DONTWAIT, MSG_PEEK or MSG_NOSIGNAL");
+    }
+    auto ep = data_endpoint(fd, "ssx_recv");
+    const bool dontwait = (flags & MSG_DONTWAIT) != 0;
+    EndpointState state = established_state(*ep, dontwait);
+    if (len == 0) return 0;
+    if (state == EndpointState::clear) {
+        for (;;) {
+            ssize_t n = ::recv(fd, buf, len, flags & (MSG_DONTWAIT | MSG_PEEK));
+            if (n >= 0) return static_cast<size_t>(n);
+            if (errno != EINTR) clear_failure("ssx_recv", errno);
+        }
+    }
+    const bool peek = (flags & MSG_PEEK) != 0;
+    return transfer(*ep, "ssx_recv", true, dontwait, false, len, [&](size_t, size_t* n) {
+        return ep->tls->read(buf, len, n, peek);
+    });
+}
+
+void shutdown(int fd, int how) {
+    if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) {
+        fail(SSX_E_INVALID_ARGUMENT, "ssx_shutdown: how must be SHUT_RD, SHUT_WR or SHUT_RDWR");
+    }
+    auto ep = data_endpoint(fd, "ssx_shutdown");
+    EndpointState state;
+    {
+        std::lock_guard lock(ep->mu);
+        state = ep->state;
+    }
+    if (state != EndpointState::secured && state != EndpointState::clear) {
+        fail(SSX_E_NOT_CONNECTED, "ssx_shutdown: socket " + std::to_string(fd) + " is not connected");
+    }
+    if (how != SHUT_RD && state == EndpointState::secured) {
+        const auto deadline = Clock::now() + kShutdownBudget;
+        for (;;) {
+            tls::Step step;
+            {
+                std::lock_guard lock(ep->tls_mu);
+                step = ep->tls->shutdown_send();
+            }
+            if (step == tls::Step::done) break;
+            if (!io::wait_ready(fd, step == tls::Step::want_read, deadline)) {
+                fail(SSX_E_TIMEOUT, "ssx_shutdown: close_notify could not be sent within 5 s");
+            }
+        }
+    }
+    if (how != SHUT_RD) {
+        std::lock_guard lock(ep->mu);
+        ep->shut_write = true;
+    }
+    if (::shutdown(fd, how) != 0) {
+        int e = errno;
+        if (e == ENOTCONN) fail(SSX_E_NOT_CONNECTED, e, "ssx_shutdown: the socket is not connected");
+        fail(SSX_E_IO, e, std::string("ssx_shutdown: ") + std::strerror(e));
+    }
+}
+
+void close(int fd) {
+    std::shared_ptr<Endpoint> ep = EndpointTable::instance().remove(fd);
+    try {
+        if (ep && ep->identity == socket_identity(fd)) {
+            EndpointState state;
+            {
+                std::lock_guard lock(ep->mu);
+                state = ep->state;
+            }
+            if (state == EndpointState::secured || state == EndpointState::clear) {
+                const auto deadline = Clock::now() + kCloseDrainBudget;
+                if (state == EndpointState::secured) {
+                    for (;;) {
+                        tls::Step step;
+                        {
+                            std::lock_guard lock(ep->tls_mu);
+                            step = ep->tls->shutdown_send();
+                        }
+                        if (step == tls::Step::done || !io::wait_ready(fd, false, deadline)) break;
+                    }
+                }
+                // Closing with unread input makes the kernel send a reset, and a reset can make the
+                // peer drop data it has not read yet: shut our side, then drain until the peer's end.
+                ::shutdown(fd, SHUT_WR);
+                char scratch[16384];
+                for (;;) {
+                    ssize_t n = ::recv(fd, scratch, sizeof scratch, MSG_DONTWAIT);
+                    if (n > 0) continue;
+                    if (n == 0) break;
+                    if (errno == EINTR) continue;
+                    if ((errno != EAGAIN && errno != EWOULDBLOCK) || !io::wait_ready(fd, true, deadline)) break;
+                }
+            }
+        }
+    } catch (const Error&) {
+        // Best effort: the descriptor is closed below whatever happened.
+    }
+    if (ep) {
+        std::lock_guard lock(ep->tls_mu);
+        ep->tls.reset();
+    }
+    if (::close(fd) != 0) {
+        int e = errno;
+        if (e == EBADF) fail(SSX_E_BAD_DESCRIPTOR, e, "ssx_close: descriptor " + std::to_string(fd) + " is not open");
+        if (e != EINTR) fail(SSX_E_IO, e, std::string("ssx_close: ") + std::strerror(e));
+    }
+}
+
+}  // namespace ssx::control
