@@ -20,6 +20,21 @@ namespace ssx::policy::detail {
 // wrong file) or hostile input, and is refused before parsing so parsing time and memory stay bounded.
 inline constexpr std::size_t kMaxPolicyBytes = 1024 * 1024;
 
+// Most '.' characters one line may hold (see prescreen_toml).
+inline constexpr std::size_t kMaxDotsPerLine = 64;
+
+// An input tomlplusplus must not see: where (1-based) and what to do about it.
+struct PrescreenIssue {
+    std::size_t line = 0;
+    std::size_t column = 0;
+    std::string message;
+};
+
+// Refuses, before tomlplusplus parses it, text that would overflow its stack (too deeply nested
+// keys) or break its parser's internal assumptions (malformed table headers). Rationale in
+// policy_prescreen.cpp.
+std::optional<PrescreenIssue> prescreen_toml(std::string_view text);
+
 // Optimal-string-alignment distance (Levenshtein plus adjacent transposition, so "min_vresion" is
 // one edit from "min_version"). Returns max_distance + 1 as soon as the answer is known to exceed it.
 std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t max_distance);

@@ -68,13 +68,6 @@ constexpr std::array<std::string_view, 4> kTableNames = {"tls", "peer_name", "im
 constexpr std::int64_t kMaxTimeoutMs = 600000;
 // Beyond this many problems the rest is noise (and a hostile file could make millions).
 constexpr std::size_t kMaxProblems = 50;
-// tomlplusplus builds and frees nested tables recursively; "a.a.a....a = 1" with tens of thousands
-// of dots overflows the stack (found by fuzzing). Every nesting level of a key takes a '.' on the
-// key's line (keys, headers and inline tables cannot span lines), so bounding dots per line bounds
-// the depth; inline nesting is bounded by tomlplusplus itself (TOML_MAX_NESTED_VALUES = 256).
-// Dots inside strings and comments count too: the rule must hold without a second TOML lexer, and no
-// sensible policy line has 64 dots.
-constexpr std::size_t kMaxDotsPerLine = 64;
 // (uid_t)-1 and (gid_t)-1 mean "no change" to setfsuid/setfsgid, so they are not accounts.
 constexpr std::int64_t kMaxId = 4294967294LL;
 
@@ -509,21 +502,6 @@ private:
     std::vector<Problem>& problems_;
 };
 
-// The 1-based number of the first line with more than kMaxDotsPerLine dots, if any.
-std::optional<std::size_t> line_with_too_many_dots(std::string_view text) {
-    std::size_t line = 1;
-    std::size_t dots = 0;
-    for (char c : text) {
-        if (c == '\n') {
-            ++line;
-            dots = 0;
-        } else if (c == '.' && ++dots > kMaxDotsPerLine) {
-            return line;
-        }
-    }
-    return std::nullopt;
-}
-
 }  // namespace
 
 LoadResult parse(std::string_view text, const std::filesystem::path& file) {
@@ -535,13 +513,11 @@ LoadResult parse(std::string_view text, const std::filesystem::path& file) {
         return result;
     }
     Parser parser(file, result.problems);
-    if (auto line = line_with_too_many_dots(text)) {
+    if (auto issue = detail::prescreen_toml(text)) {
         toml::source_region where{};
-        where.begin = {static_cast<toml::source_index>(*line), 1};
-        parser.add(where, "",
-                   "has more than " + std::to_string(kMaxDotsPerLine) +
-                       " '.' characters on this line; policy keys nest only a few levels, so "
-                       "shorten the line (split long dotted keys, strings or comments)");
+        where.begin = {static_cast<toml::source_index>(std::min<std::size_t>(issue->line, INT_MAX)),
+                       static_cast<toml::source_index>(std::min<std::size_t>(issue->column, INT_MAX))};
+        parser.add(where, "", std::move(issue->message));
         return result;
     }
     toml::table root;

@@ -833,6 +833,23 @@ TEST(PolicyHostile, DeeplyNestedKeysDoNotOverflowTheStack) {
     EXPECT_TRUE(ssx::policy::parse("tls.min_version = \"1.3\"\n", "p.toml").policy);
 }
 
+TEST(PolicyHostile, MalformedTableHeadersAreRefusedBeforeTheTomlParser) {
+    // tomlplusplus 3.3 assumes a key follows '[' in a header (upstream #294/#301): these must be
+    // reported by ssx, with the line, and never reach it.
+    for (const std::string& header : {"[&", "[&\x00er]", "[", "[[[1]]]", "  [ {", "[[=", "[ [tls]]",
+                                       "\xEF\xBB\xBF[&"}) {
+        LoadResult r = ssx::policy::parse("# first\n" + header + "\nx = 1\n", "p.toml");
+        ASSERT_FALSE(r.policy) << header;
+        ASSERT_EQ(r.problems.size(), 1u) << header;
+        EXPECT_EQ(r.problems[0].line, 2) << header;
+        EXPECT_NE(r.problems[0].message.find("table header"), std::string::npos) << r.problems[0].message;
+    }
+    // Headers with spaces, quotes, BOM and array-of-tables brackets are still accepted.
+    LoadResult ok = ssx::policy::parse(
+        "\xEF\xBB\xBF[ tls ]\n  [\"peer_name\"]\n\t[[ identity_map ]]\npeer = 'db.corp'\nuid = 1\n", "p.toml");
+    EXPECT_TRUE(ok.policy) << dump(ok);
+}
+
 // Truncations and random mutations of a full policy, and random bytes: parse must never crash or
 // throw, and must either produce a policy or report at least one problem, never both.
 TEST(PolicyHostile, TruncatedAndGarbageInputIsReportedNotCrashed) {
