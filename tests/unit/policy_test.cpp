@@ -836,14 +836,17 @@ TEST(PolicyHostile, DeeplyNestedKeysDoNotOverflowTheStack) {
 TEST(PolicyHostile, MalformedTableHeadersAreRefusedBeforeTheTomlParser) {
     // tomlplusplus 3.3 assumes a key follows '[' in a header (upstream #294/#301): these must be
     // reported by ssx, with the line, and never reach it.
-    for (const std::string& header : {"[&", "[&\x00er]", "[", "[[[1]]]", "  [ {", "[[=", "[ [tls]]",
-                                       "\xEF\xBB\xBF[&"}) {
-        LoadResult r = ssx::policy::parse("# first\n" + header + "\nx = 1\n", "p.toml");
+    using namespace std::string_view_literals;
+    for (std::string_view header : {"[&"sv, "[&\x00er]"sv, "["sv, "[[[1]]]"sv, "  [ {"sv, "[[="sv, "[ [tls]]"sv}) {
+        LoadResult r = ssx::policy::parse("# first\n" + std::string(header) + "\nx = 1\n", "p.toml");
         ASSERT_FALSE(r.policy) << header;
         ASSERT_EQ(r.problems.size(), 1u) << header;
         EXPECT_EQ(r.problems[0].line, 2) << header;
         EXPECT_NE(r.problems[0].message.find("table header"), std::string::npos) << r.problems[0].message;
     }
+    LoadResult bom = ssx::policy::parse("\xEF\xBB\xBF[&\n", "p.toml");  // after a BOM too
+    ASSERT_EQ(bom.problems.size(), 1u);
+    EXPECT_NE(bom.problems[0].message.find("table header"), std::string::npos) << dump(bom);
     // Headers with spaces, quotes, BOM and array-of-tables brackets are still accepted.
     LoadResult ok = ssx::policy::parse(
         "\xEF\xBB\xBF[ tls ]\n  [\"peer_name\"]\n\t[[ identity_map ]]\npeer = 'db.corp'\nuid = 1\n", "p.toml");
