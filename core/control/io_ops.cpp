@@ -172,7 +172,7 @@ void shutdown(int fd, int how) {
 void close(int fd) {
     std::shared_ptr<Endpoint> ep = EndpointTable::instance().remove(fd);
     try {
-        if (ep && ep->identity == socket_identity(fd)) {
+        if (ep && !ep->inherited && ep->identity == socket_identity(fd)) {
             EndpointState state;
             {
                 std::lock_guard lock(ep->mu);
@@ -206,7 +206,7 @@ void close(int fd) {
     } catch (const Error&) {
         // Best effort: the descriptor is closed below whatever happened.
     }
-    if (ep) {
+    if (ep && !ep->inherited) {
         std::lock_guard lock(ep->tls_mu);
         ep->tls.reset();
     }

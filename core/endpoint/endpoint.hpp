@@ -53,6 +53,9 @@ struct Endpoint {
     int fd = -1;
     SocketIdentity identity;
     std::shared_ptr<const SocketConfig> config;
+    // The process generation that created it: a forked child sees a newer generation and must never
+    // touch the parent's TLS session (its keys and sequence numbers live on in the parent).
+    uint64_t fork_generation = 0;
 
     std::mutex mu;
     EndpointState state = EndpointState::configured;
@@ -64,6 +67,7 @@ struct Endpoint {
     std::shared_ptr<const identity::Principal> peer;   // set when secured
     std::string account_error;                         // why the identity map gave no account
     bool shut_write = false;
+    bool inherited = false;                            // seen in a forked child: never use its TLS
     sockaddr_storage remote{};                          // where a client connects (for fallback)
     socklen_t remote_len = 0;
 
