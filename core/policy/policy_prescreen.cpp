@@ -1,21 +1,25 @@
 // Guards placed in front of tomlplusplus 3.3 (Debian 12's version) for inputs it does not survive.
-// Both were found by fuzzing ssx::policy::parse (tests/fuzz/fuzz_policy.cpp); each rule is a cheap
-// line-wise over-approximation, so it can refuse odd-but-valid TOML that no policy needs, but never
-// lets a dangerous input through.
+// All were found by fuzzing ssx::policy::parse (tests/fuzz/fuzz_policy.cpp). Each rule
+// over-approximates, so it may refuse odd-but-valid TOML that no policy needs, but never lets a
+// dangerous input through.
+#include <algorithm>
+
 #include "policy/policy_internal.hpp"
 
 namespace ssx::policy::detail {
 
 namespace {
 
+constexpr std::string_view kBom = "\xEF\xBB\xBF";  // tomlplusplus skips a UTF-8 BOM at the start
+
 bool is_bare_key_char(char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
            c == '-';
 }
 
-}  // namespace
-
-std::optional<PrescreenIssue> prescreen_toml(std::string_view text) {
+// Rules 1 and 2 look at each line on its own, with no notion of strings or comments, so no lexing
+// mistake can let a dangerous line through.
+std::optional<PrescreenIssue> check_lines(std::string_view text) {
     std::size_t line = 1;
     std::size_t start = 0;
     while (start <= text.size()) {
@@ -27,8 +31,8 @@ std::optional<PrescreenIssue> prescreen_toml(std::string_view text) {
         //    "a.a.a....a = 1" with tens of thousands of dots overflows the stack. Each level of a
         //    key takes a '.' on the key's own line (keys, headers and inline tables cannot span
         //    lines), so bounding dots per line bounds the depth; inline nesting is bounded by
-        //    tomlplusplus itself (TOML_MAX_NESTED_VALUES = 256). Dots in strings and comments count
-        //    too, so the rule needs no second TOML lexer.
+        //    tomlplusplus itself (TOML_MAX_NESTED_VALUES = 256). Dots in strings and comments
+        //    count too.
         std::size_t dots = 0;
         for (std::size_t i = 0; i < l.size(); ++i) {
             if (l[i] == '.' && ++dots > kMaxDotsPerLine) {
@@ -44,8 +48,7 @@ std::optional<PrescreenIssue> prescreen_toml(std::string_view text) {
         //    builds) that a header's '[' or '[[' is followed by a key or ']'; "[&", "[[[" or a
         //    lone "[" break that (upstream marzer/tomlplusplus#294 and #301). A header starts a
         //    line, so a line beginning with '[' must continue as a header would.
-        std::size_t i = 0;
-        if (line == 1 && l.substr(0, 3) == "\xEF\xBB\xBF") i = 3;  // tomlplusplus skips a UTF-8 BOM
+        std::size_t i = line == 1 && l.substr(0, kBom.size()) == kBom ? kBom.size() : 0;
         while (i < l.size() && (l[i] == ' ' || l[i] == '\t')) ++i;
         if (i < l.size() && l[i] == '[') {
             const std::size_t bracket = i;
@@ -66,6 +69,102 @@ std::optional<PrescreenIssue> prescreen_toml(std::string_view text) {
         ++line;
     }
     return std::nullopt;
+}
+
+// 3. Non-ASCII outside strings and comments. tomlplusplus's is_non_ascii_horizontal_whitespace()
+//    reaches TOML_UNREACHABLE (undefined behaviour in release builds) for U+00A1..U+0499 (é, ß,
+//    Cyrillic, ...), and the parser asks it about every character where whitespace may appear:
+//    between tokens, after a value, after a line-ending backslash in a multi-line basic string.
+//    Valid TOML holds non-ASCII text only in strings and comments, so this small lexer allows it
+//    in comments, single-line strings and literal strings (where the parser never asks) and
+//    refuses it anywhere else. It only has to agree with tomlplusplus on valid text: tomlplusplus
+//    stops at the first syntax error, and this lexer falls back to the strict "normal" state at a
+//    line end.
+std::optional<PrescreenIssue> check_non_ascii(std::string_view text) {
+    enum class State { normal, comment, basic, literal, ml_basic, ml_literal };
+    State state = State::normal;
+    std::size_t line = 1;
+    std::size_t line_start = 0;
+    std::size_t i = text.substr(0, kBom.size()) == kBom ? kBom.size() : 0;
+    auto issue = [&](std::string message) {
+        return PrescreenIssue{line, i - line_start + 1, std::move(message)};
+    };
+    auto run_of = [&text](std::size_t at, char q) {  // length of the run of q starting at `at`
+        std::size_t n = 0;
+        while (at + n < text.size() && text[at + n] == q) ++n;
+        return n;
+    };
+    while (i < text.size()) {
+        const char c = text[i];
+        if (c == '\n') {
+            ++line;
+            line_start = i + 1;
+            if (state == State::comment || state == State::basic || state == State::literal) {
+                state = State::normal;  // single-line forms end here (a string: with an error)
+            }
+            ++i;
+            continue;
+        }
+        const bool non_ascii = static_cast<unsigned char>(c) >= 0x80;
+        switch (state) {
+            case State::normal:
+                if (non_ascii) {
+                    return issue("non-ASCII character outside a string or comment; quote the text "
+                                 "(\"...\") or fix the key");
+                }
+                if (c == '#') {
+                    state = State::comment;
+                } else if (c == '"' || c == '\'') {
+                    const bool multi = run_of(i, c) >= 3;
+                    state = c == '"' ? (multi ? State::ml_basic : State::basic)
+                                     : (multi ? State::ml_literal : State::literal);
+                    i += multi ? 3 : 1;
+                    continue;
+                }
+                break;
+            case State::comment:
+                break;
+            case State::basic:
+                if (c == '\\' && i + 1 < text.size() && text[i + 1] != '\n') {
+                    i += 2;  // an escape: the next byte never ends the string
+                    continue;
+                }
+                if (c == '"') state = State::normal;
+                break;
+            case State::literal:
+                if (c == '\'') state = State::normal;
+                break;
+            case State::ml_basic:
+                if (non_ascii) {
+                    return issue(
+                        "non-ASCII character in a multi-line \"\"\" string; use a single-line "
+                        "string or a ''' literal string");
+                }
+                if (c == '\\' && i + 1 < text.size() && text[i + 1] != '\n') {
+                    i += 2;
+                    continue;
+                }
+                [[fallthrough]];
+            case State::ml_literal:
+                if (c == (state == State::ml_basic ? '"' : '\'')) {
+                    // Up to two quotes may sit just inside the closing three (TOML 1.0).
+                    const std::size_t n = run_of(i, c);
+                    if (n >= 3) state = State::normal;
+                    i += n >= 3 ? std::min<std::size_t>(n, 5) : n;
+                    continue;
+                }
+                break;
+        }
+        ++i;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<PrescreenIssue> prescreen_toml(std::string_view text) {
+    if (auto issue = check_lines(text)) return issue;
+    return check_non_ascii(text);
 }
 
 }  // namespace ssx::policy::detail

@@ -853,6 +853,38 @@ TEST(PolicyHostile, MalformedTableHeadersAreRefusedBeforeTheTomlParser) {
     EXPECT_TRUE(ok.policy) << dump(ok);
 }
 
+TEST(PolicyHostile, NonAsciiOnlyInStringsAndComments) {
+    // tomlplusplus 3.3 has undefined behaviour when it checks U+00A1..U+0499 for whitespace, which
+    // it does wherever whitespace may appear. ssx lets such text through only where it never looks.
+    LoadResult ok = ssx::policy::parse(
+        "# clé privée, пример\n"
+        "[[identity_map]]  # entrée\n"
+        "peer = \"db.corp\"\n"
+        "user = \"josé\"\n"
+        "[[identity_map]]\n"
+        "peer = 'spiffe://corp/x'\n"
+        "user = 'ñandú'\n"
+        "\"clé\" = '''ß\n"
+        "é'''\n",
+        "p.toml");
+    // Only the quoted unknown key is a problem: the non-ASCII text itself was accepted.
+    ASSERT_EQ(ok.problems.size(), 1u) << dump(ok);
+    EXPECT_EQ(ok.problems[0].key, "identity_map[1].clé");
+    for (const auto& [text, line] : std::vector<std::pair<std::string, int>>{
+             {"[tls]\nallow_insecure = true é\n", 2},      // after a value
+             {"[tls]\n\nclé = 1\n", 3},                     // a bare key
+             {"[tls]\nallow_insecure =\xc2\xa1true\n", 2},  // where whitespace may appear
+             {"x = \"\"\"a\\\n  é\"\"\"\n", 2},              // after a line-ending backslash
+             {"x = \"\"\"é\"\"\"\n", 1},                     // any multi-line basic string
+             {"x = 'a' # ok\ny = \"\\\"\" é\n", 2},          // an escaped quote does not end a string
+         }) {
+        LoadResult r = ssx::policy::parse(text, "p.toml");
+        ASSERT_EQ(r.problems.size(), 1u) << text << dump(r);
+        EXPECT_EQ(r.problems[0].line, line) << r.problems[0].to_string();
+        EXPECT_NE(r.problems[0].message.find("non-ASCII"), std::string::npos) << r.problems[0].to_string();
+    }
+}
+
 // Truncations and random mutations of a full policy, and random bytes: parse must never crash or
 // throw, and must either produce a policy or report at least one problem, never both.
 TEST(PolicyHostile, TruncatedAndGarbageInputIsReportedNotCrashed) {
