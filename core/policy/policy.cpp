@@ -1,4 +1,5 @@
-// Problem formatting and reading policy files from disk (bounded, non-blocking, regular files only).
+// Problem formatting and reading policy files from disk (bounded, non-blocking, regular files
+// only).
 #include "policy/policy.hpp"
 
 #include <fcntl.h>
@@ -62,7 +63,7 @@ std::optional<Problem> read_policy_text(const std::filesystem::path& file, std::
         return problem(std::string("cannot read the policy file: ") + std::strerror(e) +
                        "; check the path (SSX_POLICY) and the file's permissions");
     }
-    struct stat st{};
+    struct stat st {};
     if (::fstat(f.fd, &st) != 0) {
         int e = errno;
         return problem(std::string("cannot read the policy file: ") + std::strerror(e));
@@ -92,8 +93,8 @@ std::optional<Problem> read_policy_text(const std::filesystem::path& file, std::
         }
     }
     if (identity != nullptr) {
-        *identity = FileIdentity{st.st_dev, st.st_ino, st.st_size, to_ns(st.st_mtim),
-                                 to_ns(st.st_ctim)};
+        *identity =
+            FileIdentity{st.st_dev, st.st_ino, st.st_size, to_ns(st.st_mtim), to_ns(st.st_ctim)};
     }
     text = std::move(data);
     return std::nullopt;

@@ -72,7 +72,7 @@ std::optional<std::string_view> suggest(std::string_view word,
 }
 
 std::optional<std::string> check_readable_file(const std::filesystem::path& path) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
         int e = errno;
         return "'" + path.string() + "' cannot be used: " + std::strerror(e) +
@@ -91,7 +91,7 @@ std::optional<std::string> check_readable_file(const std::filesystem::path& path
 }
 
 std::optional<std::string> check_private_key_mode(const std::filesystem::path& path) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return std::nullopt;  // check_readable_file reported it
     const unsigned open_bits = st.st_mode & (S_IRWXG | S_IRWXO);
     if (open_bits == 0) return std::nullopt;
@@ -140,10 +140,12 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-std::optional<std::string> check_tls13_ciphersuites(std::string_view list, std::string& normalized) {
+std::optional<std::string> check_tls13_ciphersuites(std::string_view list,
+                                                    std::string& normalized) {
     if (trim(list).empty()) {
-        return std::string("is empty; remove the key to use ssx's default suites, or list TLS 1.3 "
-                           "suite names separated by ':'");
+        return std::string(
+            "is empty; remove the key to use ssx's default suites, or list TLS 1.3 "
+            "suite names separated by ':'");
     }
     // TLS 1.3 defines five suites; a long list is a mistake, and bounding it bounds the work below.
     constexpr std::size_t kMaxNames = 16;
@@ -164,7 +166,8 @@ std::optional<std::string> check_tls13_ciphersuites(std::string_view list, std::
         std::string name(trim(list.substr(start, end - start)));
         start = end + 1;
         if (name.empty()) {
-            return std::string("has an empty entry; separate TLS 1.3 suite names with a single ':'");
+            return std::string(
+                "has an empty entry; separate TLS 1.3 suite names with a single ':'");
         }
         if (std::find(names.begin(), names.end(), name) != names.end()) {
             return "lists '" + name + "' more than once; list each suite once";

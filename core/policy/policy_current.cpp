@@ -1,5 +1,6 @@
 // The policy in force (SSX_POLICY), cached per file version. Every caller gets an immutable
-// snapshot; a changed file publishes a new one, and connections keep the snapshot they started with.
+// snapshot; a changed file publishes a new one, and connections keep the snapshot they started
+// with.
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -59,7 +60,7 @@ std::shared_ptr<const Policy> current() {
     file = file.lexically_normal();
     const std::string path = file.string();
 
-    struct stat st{};
+    struct stat st {};
     if (::stat(path.c_str(), &st) == 0) {
         const detail::FileIdentity now{st.st_dev, st.st_ino, st.st_size, to_ns(st.st_mtim),
                                        to_ns(st.st_ctim)};

@@ -17,7 +17,8 @@
 namespace ssx::policy::detail {
 
 // A policy is a few hundred bytes of text; anything larger is a mistake (SSX_POLICY naming the
-// wrong file) or hostile input, and is refused before parsing so parsing time and memory stay bounded.
+// wrong file) or hostile input, and is refused before parsing so parsing time and memory stay
+// bounded.
 inline constexpr std::size_t kMaxPolicyBytes = 1024 * 1024;
 
 // Most '.' characters one line may hold (see prescreen_toml).
@@ -36,7 +37,8 @@ struct PrescreenIssue {
 std::optional<PrescreenIssue> prescreen_toml(std::string_view text);
 
 // Optimal-string-alignment distance (Levenshtein plus adjacent transposition, so "min_vresion" is
-// one edit from "min_version"). Returns max_distance + 1 as soon as the answer is known to exceed it.
+// one edit from "min_version"). Returns max_distance + 1 as soon as the answer is known to exceed
+// it.
 std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t max_distance);
 
 // The candidate closest to `word` within edit distance 2, ignoring ASCII case (ties: the first

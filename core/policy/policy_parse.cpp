@@ -124,8 +124,8 @@ public:
         : file_(file.string()), problems_(problems) {
         // Relative paths in the policy are relative to the file's folder, whatever the cwd is.
         std::error_code ec;
-        std::filesystem::path abs = file.empty() ? std::filesystem::current_path(ec)
-                                                 : std::filesystem::absolute(file, ec);
+        std::filesystem::path abs =
+            file.empty() ? std::filesystem::current_path(ec) : std::filesystem::absolute(file, ec);
         base_ = file.empty() ? abs : abs.parent_path();
         if (ec) base_ = file.parent_path();
     }
@@ -133,13 +133,14 @@ public:
     void add(const toml::source_region& where, std::string key, std::string message) {
         if (problems_.size() > kMaxProblems) return;
         if (problems_.size() == kMaxProblems) {
-            problems_.push_back(Problem{file_, 0, 0, "",
-                                        "more problems not shown; fix the ones above first"});
+            problems_.push_back(
+                Problem{file_, 0, 0, "", "more problems not shown; fix the ones above first"});
             return;
         }
-        problems_.push_back(Problem{file_, static_cast<int>(std::min<std::uint64_t>(where.begin.line, INT_MAX)),
-                                    static_cast<int>(std::min<std::uint64_t>(where.begin.column, INT_MAX)),
-                                    std::move(key), std::move(message)});
+        problems_.push_back(
+            Problem{file_, static_cast<int>(std::min<std::uint64_t>(where.begin.line, INT_MAX)),
+                    static_cast<int>(std::min<std::uint64_t>(where.begin.column, INT_MAX)),
+                    std::move(key), std::move(message)});
     }
 
     void run(const toml::table& root, Policy& out) {
@@ -164,7 +165,8 @@ private:
     }
 
     // Where a misplaced key belongs, e.g. "tls" for "min_version" written at the top level.
-    static std::optional<std::string_view> home_table_of(std::string_view key, std::string_view except) {
+    static std::optional<std::string_view> home_table_of(std::string_view key,
+                                                         std::string_view except) {
         for (const TableSpec& t : kTables) {
             if (t.name == except) continue;
             for (const KeySpec& k : t.keys) {
@@ -183,19 +185,21 @@ private:
     void check_unknown_root_keys(const toml::table& root) {
         for (auto&& [key, node] : root) {
             const std::string_view name = key.str();
-            if (std::find(kTableNames.begin(), kTableNames.end(), name) != kTableNames.end()) continue;
+            if (std::find(kTableNames.begin(), kTableNames.end(), name) != kTableNames.end())
+                continue;
             const std::string shown = printable(name);
             const bool is_table = node.is_table() || node.is_array_of_tables();
-            std::string message = (is_table ? "unknown table [" : "unknown key '") + shown +
-                                  (is_table ? "]" : "'");
+            std::string message =
+                (is_table ? "unknown table [" : "unknown key '") + shown + (is_table ? "]" : "'");
             if (auto home = home_table_of(name, "")) {
-                message += "; did you mean " + std::string(*home) + "." + shown + "? put it under [" +
-                           std::string(*home) + "]";
+                message += "; did you mean " + std::string(*home) + "." + shown +
+                           "? put it under [" + std::string(*home) + "]";
             } else if (auto hint = detail::suggest(name, kTableNames)) {
                 message += "; did you mean [" + std::string(*hint) + "]?";
             } else {
-                message += "; the known tables are [tls], [peer_name], [impersonation] and "
-                           "[[identity_map]]: remove it or fix its name";
+                message +=
+                    "; the known tables are [tls], [peer_name], [impersonation] and "
+                    "[[identity_map]]: remove it or fix its name";
             }
             add(key.source(), printable(name, 200), std::move(message));
         }
@@ -203,23 +207,24 @@ private:
 
     // Reports every key of `t` that its table does not define. `label` names the table in
     // messages ("[tls]"), `prefix` starts the dotted keys ("tls", "identity_map[2]").
-    void check_unknown_keys(const toml::table& t, std::string_view table_name, std::string_view prefix,
-                            std::span<const KeySpec> keys) {
+    void check_unknown_keys(const toml::table& t, std::string_view table_name,
+                            std::string_view prefix, std::span<const KeySpec> keys) {
         std::vector<std::string_view> names;
         for (const KeySpec& k : keys) names.push_back(k.name);
-        const std::string label = table_name == "identity_map" ? "[[identity_map]]"
-                                                               : "[" + std::string(table_name) + "]";
+        const std::string label =
+            table_name == "identity_map" ? "[[identity_map]]" : "[" + std::string(table_name) + "]";
         for (auto&& [key, node] : t) {
             const std::string_view name = key.str();
             if (std::find(names.begin(), names.end(), name) != names.end()) continue;
             const std::string shown = printable(name);
             const bool is_table = node.is_table() || node.is_array_of_tables();
-            std::string message = (is_table ? "unknown table '" : "unknown key '") + shown + "' in " + label;
+            std::string message =
+                (is_table ? "unknown table '" : "unknown key '") + shown + "' in " + label;
             if (auto hint = detail::suggest(name, names)) {
                 message += "; did you mean '" + std::string(*hint) + "'?";
             } else if (auto home = home_table_of(name, table_name)) {
-                message += "; did you mean " + std::string(*home) + "." + shown + "? it belongs in [" +
-                           std::string(*home) + "]";
+                message += "; did you mean " + std::string(*home) + "." + shown +
+                           "? it belongs in [" + std::string(*home) + "]";
             } else {
                 message += "; remove it or use one of: " + list_names(keys);
             }
@@ -231,15 +236,15 @@ private:
 
     // The node for `name` if present and of the schema's type; else nullptr (a type error is
     // reported when present with another type).
-    const toml::node* typed(const toml::table& t, std::string_view prefix, std::span<const KeySpec> keys,
-                            std::string_view name) {
+    const toml::node* typed(const toml::table& t, std::string_view prefix,
+                            std::span<const KeySpec> keys, std::string_view name) {
         const toml::node* n = t.get(name);
         if (n == nullptr) return nullptr;
         const KeySpec& spec = spec_of(keys, name);
         if (n->type() == spec.type) return n;
         add(n->source(), dotted(prefix, name),
-            "must be " + std::string(type_name(spec.type)) + ", not " + std::string(type_name(n->type())) +
-                "; for example: " + std::string(spec.example));
+            "must be " + std::string(type_name(spec.type)) + ", not " +
+                std::string(type_name(n->type())) + "; for example: " + std::string(spec.example));
         return nullptr;
     }
 
@@ -265,7 +270,8 @@ private:
 
     std::optional<std::int64_t> int_value(const toml::table& t, std::string_view prefix,
                                           std::span<const KeySpec> keys, std::string_view name,
-                                          std::int64_t min, std::int64_t max, std::string_view hint) {
+                                          std::int64_t min, std::int64_t max,
+                                          std::string_view hint) {
         const toml::node* n = typed(t, prefix, keys, name);
         if (n == nullptr) return std::nullopt;
         const std::int64_t v = n->as_integer()->get();
@@ -279,7 +285,8 @@ private:
     }
 
     // A [tls] file: resolved against the policy's folder, then checked on disk.
-    std::optional<std::string> path_value(const toml::table& t, std::string_view name, bool private_key) {
+    std::optional<std::string> path_value(const toml::table& t, std::string_view name,
+                                          bool private_key) {
         const auto s = string_value(t, "tls", kTlsKeys, name);
         if (!s) return std::nullopt;
         const toml::node* n = t.get(name);
@@ -329,14 +336,16 @@ private:
                 out.min_version = 0x0303;
             } else {
                 add(t.get("min_version")->source(), "tls.min_version",
-                    "is \"" + printable(*v) + "\"; use \"1.3\" (the default) or \"1.2\" (TLS 1.0 and "
-                    "1.1 are not supported)");
+                    "is \"" + printable(*v) +
+                        "\"; use \"1.3\" (the default) or \"1.2\" (TLS 1.0 and "
+                        "1.1 are not supported)");
             }
         }
         if (auto v = string_value(t, "tls", kTlsKeys, "cipher_suites")) {
             std::string normalized;
             if (auto message = detail::check_tls13_ciphersuites(*v, normalized)) {
-                add(t.get("cipher_suites")->source(), "tls.cipher_suites", printable(*message, 1000));
+                add(t.get("cipher_suites")->source(), "tls.cipher_suites",
+                    printable(*message, 1000));
             } else {
                 out.cipher_suites = std::move(normalized);
             }
@@ -346,7 +355,8 @@ private:
             out.handshake_timeout_ms = static_cast<std::uint32_t>(*v);
         }
         if (auto v = bool_value(t, "tls", kTlsKeys, "allow_insecure")) out.allow_insecure = *v;
-        if (auto v = bool_value(t, "tls", kTlsKeys, "session_resumption")) out.session_resumption = *v;
+        if (auto v = bool_value(t, "tls", kTlsKeys, "session_resumption"))
+            out.session_resumption = *v;
     }
 
     void parse_peer_name(const toml::table& t, Policy& out) {
@@ -368,7 +378,8 @@ private:
         if (auto v = bool_value(t, "impersonation", kImpersonationKeys, "os_credentials")) {
             out.os_credentials = *v;
         }
-        if (auto v = bool_value(t, "impersonation", kImpersonationKeys, "allow_root")) out.allow_root = *v;
+        if (auto v = bool_value(t, "impersonation", kImpersonationKeys, "allow_root"))
+            out.allow_root = *v;
     }
 
     void parse_identity_map(const toml::node& node, Policy& out) {
@@ -428,8 +439,7 @@ private:
                         }
                         entry.peer = *peer;
                     } catch (const ssx::Error& e) {
-                        add(peer_node->source(), prefix + ".peer",
-                            printable(e.message(), 1000));
+                        add(peer_node->source(), prefix + ".peer", printable(e.message(), 1000));
                         ok = false;
                     }
                 }
@@ -487,11 +497,13 @@ private:
         if (user.size() > 255) return "is longer than 255 bytes; name a local account";
         for (unsigned char c : user) {
             if (c < 0x20 || c == 0x7f || c == ':' || c == '/') {
-                return "\"" + printable(user) + "\" contains a character no account name can hold "
+                return "\"" + printable(user) +
+                       "\" contains a character no account name can hold "
                        "(control, ':' or '/'); name a local account";
             }
         }
-        if (std::all_of(user.begin(), user.end(), [](unsigned char c) { return c >= '0' && c <= '9'; })) {
+        if (std::all_of(user.begin(), user.end(),
+                        [](unsigned char c) { return c >= '0' && c <= '9'; })) {
             return "\"" + user + "\" is a number; write uid = " + user + " for a numeric account";
         }
         return std::nullopt;
@@ -507,16 +519,18 @@ private:
 LoadResult parse(std::string_view text, const std::filesystem::path& file) {
     LoadResult result;
     if (text.size() > detail::kMaxPolicyBytes) {
-        result.problems.push_back(Problem{file.string(), 0, 0, "",
-                                          "is " + std::to_string(text.size()) +
-                                              " bytes, larger than the 1 MiB limit for a policy file"});
+        result.problems.push_back(
+            Problem{file.string(), 0, 0, "",
+                    "is " + std::to_string(text.size()) +
+                        " bytes, larger than the 1 MiB limit for a policy file"});
         return result;
     }
     Parser parser(file, result.problems);
     if (auto issue = detail::prescreen_toml(text)) {
         toml::source_region where{};
-        where.begin = {static_cast<toml::source_index>(std::min<std::size_t>(issue->line, INT_MAX)),
-                       static_cast<toml::source_index>(std::min<std::size_t>(issue->column, INT_MAX))};
+        where.begin = {
+            static_cast<toml::source_index>(std::min<std::size_t>(issue->line, INT_MAX)),
+            static_cast<toml::source_index>(std::min<std::size_t>(issue->column, INT_MAX))};
         parser.add(where, "", std::move(issue->message));
         return result;
     }
@@ -533,12 +547,13 @@ LoadResult parse(std::string_view text, const std::filesystem::path& file) {
     parser.run(root, policy);
     if (!result.problems.empty()) {
         // File order reads best; problems without a line (none today) go last.
-        std::stable_sort(result.problems.begin(), result.problems.end(), [](const Problem& a, const Problem& b) {
-            auto rank = [](const Problem& p) {
-                return std::pair(p.line == 0 ? INT_MAX : p.line, p.column);
-            };
-            return rank(a) < rank(b);
-        });
+        std::stable_sort(result.problems.begin(), result.problems.end(),
+                         [](const Problem& a, const Problem& b) {
+                             auto rank = [](const Problem& p) {
+                                 return std::pair(p.line == 0 ? INT_MAX : p.line, p.column);
+                             };
+                             return rank(a) < rank(b);
+                         });
         return result;
     }
     result.policy = std::move(policy);

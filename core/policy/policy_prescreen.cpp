@@ -36,11 +36,12 @@ std::optional<PrescreenIssue> check_lines(std::string_view text) {
         std::size_t dots = 0;
         for (std::size_t i = 0; i < l.size(); ++i) {
             if (l[i] == '.' && ++dots > kMaxDotsPerLine) {
-                return PrescreenIssue{line, i + 1,
-                                      "has more than " + std::to_string(kMaxDotsPerLine) +
-                                          " '.' characters on this line; policy keys nest only a "
-                                          "few levels, so shorten the line (split long dotted keys, "
-                                          "strings or comments)"};
+                return PrescreenIssue{
+                    line, i + 1,
+                    "has more than " + std::to_string(kMaxDotsPerLine) +
+                        " '.' characters on this line; policy keys nest only a "
+                        "few levels, so shorten the line (split long dotted keys, "
+                        "strings or comments)"};
             }
         }
 
@@ -55,8 +56,8 @@ std::optional<PrescreenIssue> check_lines(std::string_view text) {
             ++i;
             if (i < l.size() && l[i] == '[') ++i;  // "[[": an array of tables ("[ [" is an error)
             while (i < l.size() && (l[i] == ' ' || l[i] == '\t')) ++i;
-            const bool ok = i < l.size() && (is_bare_key_char(l[i]) || l[i] == '"' || l[i] == '\'' ||
-                                             l[i] == ']');
+            const bool ok = i < l.size() &&
+                            (is_bare_key_char(l[i]) || l[i] == '"' || l[i] == '\'' || l[i] == ']');
             if (!ok) {
                 return PrescreenIssue{line, bracket + 1,
                                       "a line starting with '[' must be a table header such as "
@@ -109,8 +110,9 @@ std::optional<PrescreenIssue> check_non_ascii(std::string_view text) {
         switch (state) {
             case State::normal:
                 if (non_ascii) {
-                    return issue("non-ASCII character outside a string or comment; quote the text "
-                                 "(\"...\") or fix the key");
+                    return issue(
+                        "non-ASCII character outside a string or comment; quote the text "
+                        "(\"...\") or fix the key");
                 }
                 if (c == '#') {
                     state = State::comment;
@@ -122,8 +124,7 @@ std::optional<PrescreenIssue> check_non_ascii(std::string_view text) {
                     continue;
                 }
                 break;
-            case State::comment:
-                break;
+            case State::comment: break;
             case State::basic:
                 if (c == '\\' && i + 1 < text.size() && text[i + 1] != '\n') {
                     i += 2;  // an escape: the next byte never ends the string

@@ -83,7 +83,8 @@ std::string dump(const LoadResult& r) {
 }
 
 // Expects exactly one problem with `key`, on `line`, whose message contains `text`.
-void expect_problem(const LoadResult& r, const std::string& key, int line, const std::string& text) {
+void expect_problem(const LoadResult& r, const std::string& key, int line,
+                    const std::string& text) {
     EXPECT_FALSE(r.policy.has_value());
     const Problem* p = find(r, key);
     ASSERT_NE(p, nullptr) << "no problem for key '" << key << "' in:\n" << dump(r);
@@ -101,8 +102,10 @@ public:
     }
     ~EnvGuard() { set(old_ ? old_->c_str() : nullptr); }
     void set(const char* value) {
-        if (value) ::setenv(name_, value, 1);
-        else ::unsetenv(name_);
+        if (value)
+            ::setenv(name_, value, 1);
+        else
+            ::unsetenv(name_);
     }
 
 private:
@@ -111,7 +114,7 @@ private:
 };
 
 void bump_mtime(const fs::path& path, int seconds) {
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::stat(path.c_str(), &st), 0);
     timespec times[2] = {st.st_atim, st.st_mtim};
     times[1].tv_sec += seconds;
@@ -239,7 +242,8 @@ TEST(Policy, RelativePathsResolveAgainstThePolicyFolder) {
     const std::string text = R"([tls]
 certificate = "../certs/server.pem"
 private_key = "../certs/./server.key"
-trust_anchors = ")" + (dir / "ca.pem").string() + "\"\n";
+trust_anchors = ")" + (dir / "ca.pem").string() +
+                             "\"\n";
     LoadResult r = ssx::policy::parse(text, dir / "conf/policy.toml");
     ASSERT_TRUE(r.policy) << dump(r);
     EXPECT_EQ(r.policy->certificate, (dir / "certs/server.pem").string());
@@ -290,7 +294,8 @@ TEST(Policy, UnreadableFileIsAProblem) {
     pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
-        if (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0) _exit(2);
+        if (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0)
+            _exit(2);
         LoadResult r = ssx::policy::parse(text, policy);
         const Problem* p = find(r, "tls.trust_anchors");
         const bool ok = !r.policy && p != nullptr && p->line == 2 &&
@@ -307,7 +312,8 @@ TEST(Policy, UnreadableFileIsAProblem) {
 TEST(Policy, PrivateKeyReadableByOthersIsAProblem) {
     TempDir dir;
     Creds creds(dir.path());
-    const std::string text = "[tls]\ncertificate = \"server.pem\"\n\nprivate_key = \"server.key\"\n";
+    const std::string text =
+        "[tls]\ncertificate = \"server.pem\"\n\nprivate_key = \"server.key\"\n";
     for (mode_t mode : {0640, 0604, 0660, 0606, 0620}) {
         ASSERT_EQ(::chmod((dir / "server.key").c_str(), mode), 0);
         LoadResult r = ssx::policy::parse(text, dir / "p.toml");
@@ -333,7 +339,8 @@ TEST(Policy, CertificateWithoutKeyIsAProblem) {
 // ---- syntax, unknown keys, types, ranges -------------------------------------------------------
 
 TEST(Policy, SyntaxErrorHasLineAndColumn) {
-    LoadResult r = ssx::policy::parse("[tls]\nmin_version = \"1.3\"\nallow_insecure = tru\n", "p.toml");
+    LoadResult r =
+        ssx::policy::parse("[tls]\nmin_version = \"1.3\"\nallow_insecure = tru\n", "p.toml");
     ASSERT_FALSE(r.policy);
     ASSERT_EQ(r.problems.size(), 1u);
     const Problem& p = r.problems[0];
@@ -346,7 +353,8 @@ TEST(Policy, SyntaxErrorHasLineAndColumn) {
 }
 
 TEST(Policy, DuplicateKeyIsASyntaxError) {
-    LoadResult r = ssx::policy::parse("[tls]\nallow_insecure = true\nallow_insecure = false\n", "p.toml");
+    LoadResult r =
+        ssx::policy::parse("[tls]\nallow_insecure = true\nallow_insecure = false\n", "p.toml");
     ASSERT_FALSE(r.policy);
     ASSERT_EQ(r.problems.size(), 1u);
     EXPECT_EQ(r.problems[0].line, 3) << r.problems[0].to_string();
@@ -388,8 +396,8 @@ min_version = "1.3"
 }
 
 TEST(Policy, MisplacedKeySuggestsItsTable) {
-    LoadResult r = ssx::policy::parse("min_version = \"1.3\"\n[impersonation]\nverification = \"required\"\n",
-                                      "p.toml");
+    LoadResult r = ssx::policy::parse(
+        "min_version = \"1.3\"\n[impersonation]\nverification = \"required\"\n", "p.toml");
     expect_problem(r, "min_version", 1, "did you mean tls.min_version?");
     expect_problem(r, "impersonation.verification", 3, "did you mean peer_name.verification?");
 }
@@ -425,10 +433,12 @@ TEST(Policy, TablesOfTheWrongShapeAreProblems) {
     expect_problem(ssx::policy::parse("\ntls = 5\n", "p.toml"), "tls", 2, "must be a table");
     expect_problem(ssx::policy::parse("peer_name = \"required\"\n", "p.toml"), "peer_name", 1,
                    "must be a table");
-    expect_problem(ssx::policy::parse("[identity_map]\npeer = \"db.corp\"\nuser = \"a\"\n", "p.toml"),
-                   "identity_map", 1, "[[identity_map]] (double brackets)");
-    expect_problem(ssx::policy::parse("identity_map = [ { peer = \"db.corp\", uid = 1 }, 7 ]\n", "p.toml"),
-                   "identity_map[1]", 1, "must be a table, not an integer");
+    expect_problem(
+        ssx::policy::parse("[identity_map]\npeer = \"db.corp\"\nuser = \"a\"\n", "p.toml"),
+        "identity_map", 1, "[[identity_map]] (double brackets)");
+    expect_problem(
+        ssx::policy::parse("identity_map = [ { peer = \"db.corp\", uid = 1 }, 7 ]\n", "p.toml"),
+        "identity_map[1]", 1, "must be a table, not an integer");
 }
 
 TEST(Policy, OutOfRangeValuesAreProblems) {
@@ -446,8 +456,8 @@ verification = "maybe"
                    "tls.handshake_timeout_ms", 1, "is 600001");
     expect_problem(ssx::policy::parse("tls.handshake_timeout_ms = -5\n", "p.toml"),
                    "tls.handshake_timeout_ms", 1, "is -5");
-    expect_problem(ssx::policy::parse("tls.min_version = \"TLS1.3\"\n", "p.toml"), "tls.min_version", 1,
-                   "\"TLS1.3\"");
+    expect_problem(ssx::policy::parse("tls.min_version = \"TLS1.3\"\n", "p.toml"),
+                   "tls.min_version", 1, "\"TLS1.3\"");
 }
 
 TEST(Policy, CipherSuitesAreValidatedByName) {
@@ -486,12 +496,13 @@ TEST(Policy, CipherSuitesAreValidatedByName) {
 TEST(Policy, StringsWithNulAreRefused) {
     expect_problem(ssx::policy::parse("[tls]\ntrust_anchors = \"ca.pem\\u0000.txt\"\n", "p.toml"),
                    "tls.trust_anchors", 2, "NUL");
-    expect_problem(
-        ssx::policy::parse("[[identity_map]]\npeer = \"db.corp\"\nuser = \"ro\\u0000ot\"\n", "p.toml"),
-        "identity_map[0].user", 3, "NUL");
+    expect_problem(ssx::policy::parse(
+                       "[[identity_map]]\npeer = \"db.corp\"\nuser = \"ro\\u0000ot\"\n", "p.toml"),
+                   "identity_map[0].user", 3, "NUL");
 }
 
-// ---- identity_map --------------------------------------------------------------------------------
+// ---- identity_map
+// --------------------------------------------------------------------------------
 
 TEST(Policy, IdentityMapEntryProblems) {
     LoadResult r = ssx::policy::parse(R"([[identity_map]]
@@ -561,7 +572,8 @@ user = "c"
     EXPECT_EQ(r.problems.size(), 1u) << dump(r);
 }
 
-// ---- many problems at once, formatting -----------------------------------------------------------
+// ---- many problems at once, formatting
+// -----------------------------------------------------------
 
 TEST(Policy, AllProblemsAreReportedTogetherInFileOrder) {
     TempDir dir;
@@ -578,7 +590,7 @@ peer = "spiffe://corp/x"
                                       dir / "p.toml");
     ASSERT_FALSE(r.policy);
     ASSERT_EQ(r.problems.size(), 6u) << dump(r);
-    const char* keys[] = {"tls.trust_anchors", "tls.min_version", "tls.handshake_timeout_ms",
+    const char* keys[] = {"tls.trust_anchors", "tls.min_version",        "tls.handshake_timeout_ms",
                           "tls.alow_insecure", "peer_name.verification", "identity_map[0]"};
     const int lines[] = {2, 3, 4, 5, 7, 8};
     for (std::size_t i = 0; i < 6; ++i) {
@@ -608,11 +620,13 @@ TEST(Policy, ProblemToString) {
 TEST(Policy, ControlCharactersInKeysAreEscapedInMessages) {
     LoadResult r = ssx::policy::parse("[tls]\n\"bad\\u001b[2Jkey\" = 1\n", "p.toml");
     ASSERT_EQ(r.problems.size(), 1u);
-    EXPECT_EQ(r.problems[0].to_string().find('\x1b'), std::string::npos) << r.problems[0].to_string();
+    EXPECT_EQ(r.problems[0].to_string().find('\x1b'), std::string::npos)
+        << r.problems[0].to_string();
     EXPECT_NE(r.problems[0].message.find("\\x1b"), std::string::npos);
 }
 
-// ---- load_file -----------------------------------------------------------------------------------
+// ---- load_file
+// -----------------------------------------------------------------------------------
 
 TEST(PolicyLoad, ReadsAFile) {
     TempDir dir;
@@ -642,7 +656,8 @@ TEST(PolicyLoad, RefusesDirectoriesFifosAndDevices) {
         ASSERT_EQ(r.problems.size(), 1u);
         EXPECT_NE(r.problems[0].message.find(text), std::string::npos) << r.problems[0].to_string();
     };
-    expect_refused(dir.path(), "regular file");  // open(O_RDONLY) of a directory works; fstat says no
+    expect_refused(dir.path(),
+                   "regular file");  // open(O_RDONLY) of a directory works; fstat says no
     ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
     expect_refused(dir / "fifo", "not a regular file");  // must not block waiting for a writer
     expect_refused("/dev/zero", "not a regular file");   // must not read forever
@@ -661,10 +676,12 @@ TEST(PolicyLoad, RefusesFilesLargerThanOneMiB) {
     write_file(dir / "edge.toml", big);
     EXPECT_TRUE(ssx::policy::load_file(dir / "edge.toml").policy);
     // parse() applies the same bound to text that does not come from a file.
-    EXPECT_FALSE(ssx::policy::parse(std::string(ssx::policy::detail::kMaxPolicyBytes + 1, ' '), "x").policy);
+    EXPECT_FALSE(
+        ssx::policy::parse(std::string(ssx::policy::detail::kMaxPolicyBytes + 1, ' '), "x").policy);
 }
 
-// ---- current() -----------------------------------------------------------------------------------
+// ---- current()
+// -----------------------------------------------------------------------------------
 
 TEST(PolicyCurrent, UnsetOrEmptyMeansBuiltInDefaults) {
     EnvGuard env("SSX_POLICY", nullptr);
@@ -801,7 +818,8 @@ TEST(PolicyCurrent, ConcurrentCallersSeeConsistentSnapshots) {
     EXPECT_EQ(bad.load(), 0);
 }
 
-// ---- helpers and hostile input ---------------------------------------------------------------------
+// ---- helpers and hostile input
+// ---------------------------------------------------------------------
 
 TEST(PolicyDetail, EditDistanceAndSuggestion) {
     using ssx::policy::detail::edit_distance;
@@ -810,7 +828,7 @@ TEST(PolicyDetail, EditDistanceAndSuggestion) {
     EXPECT_EQ(edit_distance("certifcate", "certificate", 2), 1u);
     EXPECT_EQ(edit_distance("min_vresion", "min_version", 2), 1u);  // transposition
     EXPECT_EQ(edit_distance("alow_insecur", "allow_insecure", 2), 2u);
-    EXPECT_EQ(edit_distance("abc", "xyzabc", 2), 3u);   // length gap: early exit at max + 1
+    EXPECT_EQ(edit_distance("abc", "xyzabc", 2), 3u);  // length gap: early exit at max + 1
     EXPECT_EQ(edit_distance("frobnicate", "certificate", 2), 3u);
     const std::string_view keys[] = {"uid", "gid", "user", "peer"};
     EXPECT_EQ(suggest("usr", keys), std::optional<std::string_view>("user"));
@@ -822,8 +840,9 @@ TEST(PolicyDetail, EditDistanceAndSuggestion) {
 TEST(PolicyHostile, DeeplyNestedKeysDoNotOverflowTheStack) {
     std::string dotted;
     for (int i = 0; i < 100000; ++i) dotted += "a.";
-    for (const std::string& text : {dotted + "b = 1\n", "[" + dotted + "b]\n", "x = " + std::string(100000, '['),
-                                    "x = " + std::string(100000, '{')}) {
+    for (const std::string& text :
+         {dotted + "b = 1\n", "[" + dotted + "b]\n", "x = " + std::string(100000, '['),
+          "x = " + std::string(100000, '{')}) {
         LoadResult r = ssx::policy::parse(text, "deep.toml");
         EXPECT_FALSE(r.policy);
         ASSERT_FALSE(r.problems.empty());
@@ -837,19 +856,23 @@ TEST(PolicyHostile, MalformedTableHeadersAreRefusedBeforeTheTomlParser) {
     // tomlplusplus 3.3 assumes a key follows '[' in a header (upstream #294/#301): these must be
     // reported by ssx, with the line, and never reach it.
     using namespace std::string_view_literals;
-    for (std::string_view header : {"[&"sv, "[&\x00er]"sv, "["sv, "[[[1]]]"sv, "  [ {"sv, "[[="sv, "[ [tls]]"sv}) {
-        LoadResult r = ssx::policy::parse("# first\n" + std::string(header) + "\nx = 1\n", "p.toml");
+    for (std::string_view header :
+         {"[&"sv, "[&\x00er]"sv, "["sv, "[[[1]]]"sv, "  [ {"sv, "[[="sv, "[ [tls]]"sv}) {
+        LoadResult r =
+            ssx::policy::parse("# first\n" + std::string(header) + "\nx = 1\n", "p.toml");
         ASSERT_FALSE(r.policy) << header;
         ASSERT_EQ(r.problems.size(), 1u) << header;
         EXPECT_EQ(r.problems[0].line, 2) << header;
-        EXPECT_NE(r.problems[0].message.find("table header"), std::string::npos) << r.problems[0].message;
+        EXPECT_NE(r.problems[0].message.find("table header"), std::string::npos)
+            << r.problems[0].message;
     }
     LoadResult bom = ssx::policy::parse("\xEF\xBB\xBF[&\n", "p.toml");  // after a BOM too
     ASSERT_EQ(bom.problems.size(), 1u);
     EXPECT_NE(bom.problems[0].message.find("table header"), std::string::npos) << dump(bom);
     // Headers with spaces, quotes, BOM and array-of-tables brackets are still accepted.
     LoadResult ok = ssx::policy::parse(
-        "\xEF\xBB\xBF[ tls ]\n  [\"peer_name\"]\n\t[[ identity_map ]]\npeer = 'db.corp'\nuid = 1\n", "p.toml");
+        "\xEF\xBB\xBF[ tls ]\n  [\"peer_name\"]\n\t[[ identity_map ]]\npeer = 'db.corp'\nuid = 1\n",
+        "p.toml");
     EXPECT_TRUE(ok.policy) << dump(ok);
 }
 
@@ -871,17 +894,18 @@ TEST(PolicyHostile, NonAsciiOnlyInStringsAndComments) {
     ASSERT_EQ(ok.problems.size(), 1u) << dump(ok);
     EXPECT_EQ(ok.problems[0].key, "identity_map[1].clé");
     for (const auto& [text, line] : std::vector<std::pair<std::string, int>>{
-             {"[tls]\nallow_insecure = true é\n", 2},      // after a value
+             {"[tls]\nallow_insecure = true é\n", 2},       // after a value
              {"[tls]\n\nclé = 1\n", 3},                     // a bare key
              {"[tls]\nallow_insecure =\xc2\xa1true\n", 2},  // where whitespace may appear
-             {"x = \"\"\"a\\\n  é\"\"\"\n", 2},              // after a line-ending backslash
-             {"x = \"\"\"é\"\"\"\n", 1},                     // any multi-line basic string
-             {"x = 'a' # ok\ny = \"\\\"\" é\n", 2},          // an escaped quote does not end a string
+             {"x = \"\"\"a\\\n  é\"\"\"\n", 2},             // after a line-ending backslash
+             {"x = \"\"\"é\"\"\"\n", 1},                    // any multi-line basic string
+             {"x = 'a' # ok\ny = \"\\\"\" é\n", 2},  // an escaped quote does not end a string
          }) {
         LoadResult r = ssx::policy::parse(text, "p.toml");
         ASSERT_EQ(r.problems.size(), 1u) << text << dump(r);
         EXPECT_EQ(r.problems[0].line, line) << r.problems[0].to_string();
-        EXPECT_NE(r.problems[0].message.find("non-ASCII"), std::string::npos) << r.problems[0].to_string();
+        EXPECT_NE(r.problems[0].message.find("non-ASCII"), std::string::npos)
+            << r.problems[0].to_string();
     }
 }
 
