@@ -77,6 +77,11 @@ std::string printable(std::string_view s, std::size_t limit = 80) {
     std::string out;
     for (std::size_t i = 0; i < s.size(); ++i) {
         if (out.size() >= limit) {
+            // Cut before a UTF-8 continuation byte, never inside a character.
+            while (!out.empty() && (static_cast<unsigned char>(out.back()) & 0xC0) == 0x80) {
+                out.pop_back();
+            }
+            if (!out.empty() && static_cast<unsigned char>(out.back()) >= 0xC0) out.pop_back();
             out += "...";
             break;
         }
@@ -205,8 +210,8 @@ private:
         }
     }
 
-    // Reports every key of `t` that its table does not define. `label` names the table in
-    // messages ("[tls]"), `prefix` starts the dotted keys ("tls", "identity_map[2]").
+    // Reports every key of `t` that its table (`table_name`) does not define; `prefix` starts the
+    // dotted keys in problems ("tls", "identity_map[2]").
     void check_unknown_keys(const toml::table& t, std::string_view table_name,
                             std::string_view prefix, std::span<const KeySpec> keys) {
         std::vector<std::string_view> names;
@@ -390,13 +395,7 @@ private:
                     "; write [[identity_map]] (double brackets) above each entry");
             return;
         }
-        struct Seen {
-            tls::TargetKind kind;
-            std::string value;
-            std::size_t index;
-            int line;
-        };
-        std::vector<Seen> seen;
+        std::vector<SeenPeer> seen;
         for (std::size_t i = 0; i < entries->size(); ++i) {
             const toml::node& element = *entries->get(i);
             const std::string prefix = "identity_map[" + std::to_string(i) + "]";
@@ -404,94 +403,126 @@ private:
             if (t == nullptr) {
                 add(element.source(), prefix,
                     "must be a table, not " + std::string(type_name(element.type())) +
-                        R"(; write each entry as [[identity_map]] with peer = "..." and user = "..." or uid = N)");
+                        "; write each entry as [[identity_map]] with peer = \"...\" and "
+                        "user = \"...\" or uid = N");
                 continue;
             }
-            check_unknown_keys(*t, "identity_map", prefix, kIdentityMapKeys);
-            IdentityMapEntry entry;
-            entry.line = static_cast<int>(std::min<std::uint64_t>(t->source().begin.line, INT_MAX));
-            bool ok = true;
+            if (auto entry = parse_identity_entry(*t, i, prefix, seen)) {
+                out.identity_map.push_back(std::move(*entry));
+            }
+        }
+    }
 
-            const toml::node* peer_node = t->get("peer");
-            if (peer_node == nullptr) {
-                add(t->source(), prefix + ".peer",
-                    R"(is missing; every entry names the peers it maps, e.g. peer = "spiffe://corp/app")");
-                ok = false;
-            } else if (auto peer = string_value(*t, prefix, kIdentityMapKeys, "peer")) {
-                if (peer->empty()) {
-                    add(peer_node->source(), prefix + ".peer",
-                        R"(is empty; name the peers this entry maps, e.g. peer = "spiffe://corp/app")");
+    // A peer pattern already mapped by an earlier entry (which then always wins).
+    struct SeenPeer {
+        tls::TargetKind kind;
+        std::string value;  // normalised by parse_target_name, so equivalent spellings collide
+        std::size_t index;
+        int line;
+    };
+
+    // One [[identity_map]] entry; nullopt (with problems reported) when anything in it is wrong.
+    std::optional<IdentityMapEntry> parse_identity_entry(const toml::table& t, std::size_t index,
+                                                         const std::string& prefix,
+                                                         std::vector<SeenPeer>& seen) {
+        check_unknown_keys(t, "identity_map", prefix, kIdentityMapKeys);
+        IdentityMapEntry entry;
+        entry.line = static_cast<int>(std::min<std::uint64_t>(t.source().begin.line, INT_MAX));
+        bool ok = true;
+
+        if (auto peer = peer_value(t, index, prefix, entry.line, seen)) {
+            entry.peer = std::move(*peer);
+        } else {
+            ok = false;
+        }
+
+        const toml::node* user_node = t.get("user");
+        const toml::node* uid_node = t.get("uid");
+        if (user_node == nullptr && uid_node == nullptr) {
+            add(t.source(), prefix,
+                "maps the peer to no account; add user = \"name\" or uid = N (with optional "
+                "gid = N)");
+            ok = false;
+        } else if (user_node != nullptr && uid_node != nullptr) {
+            add(uid_node->source(), prefix + ".uid",
+                "is set together with user; keep one of them (gid may accompany either)");
+            ok = false;
+        }
+        if (user_node != nullptr) {
+            if (auto user = string_value(t, prefix, kIdentityMapKeys, "user")) {
+                if (auto message = check_user_name(*user)) {
+                    add(user_node->source(), prefix + ".user", std::move(*message));
                     ok = false;
                 } else {
-                    try {
-                        tls::TargetName parsed = tls::parse_target_name(*peer);
-                        auto dup = std::find_if(seen.begin(), seen.end(), [&](const Seen& s) {
-                            return s.kind == parsed.kind && s.value == parsed.value;
-                        });
-                        if (dup != seen.end()) {
-                            add(peer_node->source(), prefix + ".peer",
-                                "repeats the peer of identity_map[" + std::to_string(dup->index) +
-                                    "] (line " + std::to_string(dup->line) +
-                                    "), which always wins; remove one of the two entries");
-                            ok = false;
-                        } else {
-                            seen.push_back({parsed.kind, parsed.value, i, entry.line});
-                        }
-                        entry.peer = *peer;
-                    } catch (const ssx::Error& e) {
-                        add(peer_node->source(), prefix + ".peer", printable(e.message(), 1000));
-                        ok = false;
-                    }
+                    entry.user = *user;
                 }
             } else {
                 ok = false;
             }
-
-            const toml::node* user_node = t->get("user");
-            const toml::node* uid_node = t->get("uid");
-            if (user_node == nullptr && uid_node == nullptr) {
-                add(t->source(), prefix,
-                    R"(maps the peer to no account; add user = "name" or uid = N (with optional gid = N))");
-                ok = false;
-            } else if (user_node != nullptr && uid_node != nullptr) {
-                add(uid_node->source(), prefix + ".uid",
-                    "is set together with user; keep one of them (gid may accompany either)");
-                ok = false;
-            }
-            if (user_node != nullptr) {
-                if (auto user = string_value(*t, prefix, kIdentityMapKeys, "user")) {
-                    if (auto message = check_user_name(*user)) {
-                        add(user_node->source(), prefix + ".user", std::move(*message));
-                        ok = false;
-                    } else {
-                        entry.user = *user;
-                    }
-                } else {
-                    ok = false;
-                }
-            }
-            if (uid_node != nullptr) {
-                if (auto v = int_value(*t, prefix, kIdentityMapKeys, "uid", 0, kMaxId,
-                                       "use the account's numeric user id (see `id -u NAME`)")) {
-                    entry.uid = static_cast<std::uint32_t>(*v);
-                } else {
-                    ok = false;
-                }
-            }
-            if (t->get("gid") != nullptr) {
-                if (auto v = int_value(*t, prefix, kIdentityMapKeys, "gid", 0, kMaxId,
-                                       "use the group's numeric id (see `id -g NAME`)")) {
-                    entry.gid = static_cast<std::uint32_t>(*v);
-                } else {
-                    ok = false;
-                }
-            }
-            if (ok) out.identity_map.push_back(std::move(entry));
         }
+        if (uid_node != nullptr) {
+            if (auto v = int_value(t, prefix, kIdentityMapKeys, "uid", 0, kMaxId,
+                                   "use the account's numeric user id (see `id -u NAME`)")) {
+                entry.uid = static_cast<std::uint32_t>(*v);
+            } else {
+                ok = false;
+            }
+        }
+        if (t.get("gid") != nullptr) {
+            if (auto v = int_value(t, prefix, kIdentityMapKeys, "gid", 0, kMaxId,
+                                   "use the group's numeric id (see `id -g NAME`)")) {
+                entry.gid = static_cast<std::uint32_t>(*v);
+            } else {
+                ok = false;
+            }
+        }
+        if (!ok) return std::nullopt;
+        return entry;
     }
 
-    // Names that can never be a local account (the passwd format forbids ':' and newlines, and
-    // '/' cannot be a home-dir-safe name); a number is almost surely meant as uid.
+    // The entry's `peer`: present, a valid target-name form (same parser as
+    // ssx_set_peer_target_name, so both accept exactly the same patterns), and not a repeat.
+    std::optional<std::string> peer_value(const toml::table& t, std::size_t index,
+                                          const std::string& prefix, int line,
+                                          std::vector<SeenPeer>& seen) {
+        const toml::node* node = t.get("peer");
+        if (node == nullptr) {
+            add(t.source(), prefix + ".peer",
+                "is missing; every entry names the peers it maps, e.g. "
+                "peer = \"spiffe://corp/app\"");
+            return std::nullopt;
+        }
+        auto peer = string_value(t, prefix, kIdentityMapKeys, "peer");
+        if (!peer) return std::nullopt;
+        if (peer->empty()) {
+            add(node->source(), prefix + ".peer",
+                "is empty; name the peers this entry maps, e.g. peer = \"spiffe://corp/app\"");
+            return std::nullopt;
+        }
+        tls::TargetName parsed;
+        try {
+            parsed = tls::parse_target_name(*peer);
+        } catch (const ssx::Error& e) {
+            add(node->source(), prefix + ".peer", printable(e.message(), 1000));
+            return std::nullopt;
+        }
+        auto dup = std::find_if(seen.begin(), seen.end(), [&parsed](const SeenPeer& s) {
+            return s.kind == parsed.kind && s.value == parsed.value;
+        });
+        if (dup != seen.end()) {
+            add(node->source(), prefix + ".peer",
+                "repeats the peer of identity_map[" + std::to_string(dup->index) + "] (line " +
+                    std::to_string(dup->line) +
+                    "), which always wins; remove one of the two entries");
+            return std::nullopt;
+        }
+        seen.push_back({parsed.kind, parsed.value, index, line});
+        return peer;
+    }
+
+    // Refuses names no account can have: the passwd format cannot hold ':' or control characters,
+    // and tools that build paths from user names reject '/'. An all-digit name is almost surely
+    // meant as a uid.
     static std::optional<std::string> check_user_name(const std::string& user) {
         if (user.empty()) return R"(is empty; name a local account, e.g. user = "alice")";
         if (user.size() > 255) return "is longer than 255 bytes; name a local account";
