@@ -45,10 +45,12 @@ std::optional<PrescreenIssue> check_lines(std::string_view text) {
             }
         }
 
-        // 2. Table headers. tomlplusplus assumes (TOML_ASSUME: undefined behaviour in release
-        //    builds) that a header's '[' or '[[' is followed by a key or ']'; "[&", "[[[" or a
-        //    lone "[" break that (upstream marzer/tomlplusplus#294 and #301). A header starts a
-        //    line, so a line beginning with '[' must continue as a header would.
+        // 2. Table headers. tomlplusplus asserts that a header's '[' or '[[' is followed by a key
+        //    or ']'; "[&", "[[[" or a lone "[" break that (upstream marzer/tomlplusplus#294, #301):
+        //    an abort in builds with assertions, an optimiser assumption (undefined behaviour) in
+        //    clang release builds. Debian's GCC 12 build happens to survive it, but that is luck,
+        //    so ssx refuses such lines itself. A header starts a line, so a line beginning with '['
+        //    must continue as a header would.
         std::size_t i = line == 1 && l.substr(0, kBom.size()) == kBom ? kBom.size() : 0;
         while (i < l.size() && (l[i] == ' ' || l[i] == '\t')) ++i;
         if (i < l.size() && l[i] == '[') {

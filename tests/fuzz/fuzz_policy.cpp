@@ -2,10 +2,14 @@
 // leak or throw for bad input, and must return either a policy or at least one problem.
 // Build (until CMake wires SSX_BUILD_FUZZERS), from the repository root:
 //   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -DTOML_HEADER_ONLY=1 \
+//     '-DTOML_ASSERT(expr)=static_assert(true)' \
 //     -Icore -Icapi/include tests/fuzz/fuzz_policy.cpp core/policy/*.cpp core/common/error.cpp \
 //     core/provider/tls/name_match.cpp -lssl -lcrypto -o fuzz_policy
 //   ./fuzz_policy -max_len=4096 tests/fuzz/corpus/policy
-// (TOML_HEADER_ONLY=1 compiles tomlplusplus into the target, so the sanitizers see its code too.)
+// TOML_HEADER_ONLY=1 compiles tomlplusplus into the target so the fuzzer and the sanitizers see
+// its code. The TOML_ASSERT definition matches Debian's library (built with NDEBUG by GCC 12,
+// where tomlplusplus's internal assertions and assumptions compile to nothing); leave it out to
+// also stop on those assertions (core/policy/policy_prescreen.cpp guards the ones found so far).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

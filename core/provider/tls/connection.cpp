@@ -133,7 +133,7 @@ Step Connection::handshake() {
                 fail_handshake(e);
             }
         }
-        established_ = true;
+        skip_confirmation();  // servers await nothing: just mark established
         return Step::done;
     }
     if (setup_.confirm_acceptance && !confirmed_) {
