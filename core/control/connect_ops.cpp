@@ -218,7 +218,7 @@ void continue_handshake(Endpoint& ep, bool may_block) {
         state = ep.state;
     }
     if (state == EndpointState::connecting) {
-        if (!may_block && !io::wait_ready(ep.fd, false, Clock::now())) want(tls::Step::want_write, "TCP connect");
+        if (!may_block && !io::ready_now(ep.fd, false)) want(tls::Step::want_write, "TCP connect");
         if (may_block && !io::wait_ready(ep.fd, false, ep.deadline)) {
             fail(SSX_E_TIMEOUT, "TCP connect did not complete within the handshake deadline");
         }
@@ -253,7 +253,7 @@ EndpointState established_state(Endpoint& ep, bool dontwait) {
         case EndpointState::configured:
             fail(SSX_E_NOT_CONNECTED, "socket " + std::to_string(ep.fd) + " is not connected; call ssx_connect() first");
         case EndpointState::failed:
-            fail(ep.failure_code, "the connection failed earlier (" + ep.failure + "); close it");
+            fail(ep.failure_code, ep.inherited ? ep.failure : "the connection failed earlier (" + ep.failure + "); close it");
         case EndpointState::connecting:
         case EndpointState::handshaking:
             break;

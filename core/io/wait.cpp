@@ -31,6 +31,15 @@ bool wait_ready(int fd, bool want_read, std::optional<Clock::time_point> deadlin
     }
 }
 
+bool ready_now(int fd, bool want_read) {
+    pollfd p{fd, static_cast<short>(want_read ? POLLIN : POLLOUT), 0};
+    int r;
+    do {
+        r = ::poll(&p, 1, 0);
+    } while (r < 0 && errno == EINTR);
+    return r > 0;
+}
+
 bool is_nonblocking(int fd) {
     int fl = ::fcntl(fd, F_GETFL);
     return fl >= 0 && (fl & O_NONBLOCK) != 0;

@@ -12,6 +12,10 @@ using Clock = std::chrono::steady_clock;
 // (nullopt = no deadline). EINTR is retried with the remaining time. Throws SSX_E_IO on poll errors.
 bool wait_ready(int fd, bool want_read, std::optional<Clock::time_point> deadline);
 
+// Polls once without waiting: is the socket readable (or writable) right now? (wait_ready with a
+// deadline of now returns false without looking.)
+bool ready_now(int fd, bool want_read);
+
 // True if the file description has O_NONBLOCK.
 bool is_nonblocking(int fd);
 

@@ -49,15 +49,17 @@ std::string join(const std::vector<Problem>& problems) {
 }  // namespace
 
 std::shared_ptr<const Policy> current() {
-    const char* env = std::getenv("SSX_POLICY");
+    // secure_getenv: in a setuid/setgid/file-capability program the caller's environment is not
+    // trusted, or any user could hand it a policy mapping their certificate to root. Such a
+    // program gets the built-in defaults (docs/policy.md).
+    const char* env = ::secure_getenv("SSX_POLICY");
     if (env == nullptr || *env == '\0') return defaults();
 
     // Relative to the current directory, made absolute once so messages and the cache key name
-    // the file unambiguously.
+    // the file unambiguously (not normalised: ".." after a symlink is the kernel's business).
     std::error_code ec;
     std::filesystem::path file = std::filesystem::absolute(env, ec);
     if (ec) file = env;
-    file = file.lexically_normal();
     const std::string path = file.string();
 
     struct stat st {};

@@ -32,8 +32,8 @@ struct PrescreenIssue {
 };
 
 // Refuses, before tomlplusplus parses it, text that would overflow its stack (too deeply nested
-// keys) or break its parser's internal assumptions (malformed table headers). Rationale in
-// policy_prescreen.cpp.
+// keys), break its parser's internal assumptions (malformed table headers) or reach its undefined
+// behaviour on some non-ASCII characters. Rationale in policy_prescreen.cpp.
 std::optional<PrescreenIssue> prescreen_toml(std::string_view text);
 
 // Optimal-string-alignment distance (Levenshtein plus adjacent transposition, so "min_vresion" is

@@ -299,9 +299,11 @@ private:
             add(n->source(), dotted("tls", name), "is empty; name a PEM file or remove the key");
             return std::nullopt;
         }
+        // Joined, never normalised or canonicalised: "conf/../x" must mean what the kernel makes
+        // of it when conf is a symlink, and a certificate renewed behind a symlink (certbot's
+        // live/ folder) must be picked up when credentials are reloaded.
         std::filesystem::path p(*s);
         if (p.is_relative()) p = base_ / p;
-        p = p.lexically_normal();
         if (auto message = detail::check_readable_file(p)) {
             add(n->source(), dotted("tls", name), std::move(*message));
             return std::nullopt;

@@ -75,19 +75,24 @@ std::optional<PrescreenIssue> check_lines(std::string_view text) {
 }
 
 // 3. Non-ASCII outside strings and comments. tomlplusplus's is_non_ascii_horizontal_whitespace()
-//    reaches TOML_UNREACHABLE (undefined behaviour in release builds) for U+00A1..U+0499 (é, ß,
-//    Cyrillic, ...), and the parser asks it about every character where whitespace may appear:
-//    between tokens, after a value, after a line-ending backslash in a multi-line basic string.
-//    Valid TOML holds non-ASCII text only in strings and comments, so this small lexer allows it
-//    in comments, single-line strings and literal strings (where the parser never asks) and
-//    refuses it anywhere else. It only has to agree with tomlplusplus on valid text: tomlplusplus
-//    stops at the first syntax error, and this lexer falls back to the strict "normal" state at a
-//    line end.
+//    reaches TOML_UNREACHABLE (undefined behaviour in release builds) for whole blocks of code
+//    points (U+00A1..U+0499: é, ß, Greek, Cyrillic; and two more blocks), and the parser asks it
+//    about every character where whitespace may follow: between tokens, after a line-ending
+//    backslash in a multi-line basic string, and while it scans a bare value (number, date) up to
+//    the next space, ',', ']', '}' or '#' — a scan that runs straight through quotes, so in
+//    `x = 1"é"` the é is scanned although it looks quoted.
+//    This lexer therefore allows non-ASCII only in comments, in literal strings, and in
+//    single-line basic strings whose quote opens a token (start of a value, a key, or after a
+//    space, '=', '[', '{' or ','), never in a quote in the middle of a bare value. It is stricter
+//    than TOML on purpose: compact forms such as {a="é"} are refused; `a = "é"` is fine.
 std::optional<PrescreenIssue> check_non_ascii(std::string_view text) {
     enum class State { normal, comment, basic, literal, ml_basic, ml_literal };
     State state = State::normal;
     std::size_t line = 1;
     std::size_t line_start = 0;
+    int depth = 0;          // open '[' / '{' of values (arrays may span lines)
+    bool key_part = true;   // before the first '=' of a top-level line: keys, never scanned
+    std::size_t token = 0;  // length of the bare token being read in a value (0: none)
     std::size_t i = text.substr(0, kBom.size()) == kBom ? kBom.size() : 0;
     auto issue = [&](std::string message) {
         return PrescreenIssue{line, i - line_start + 1, std::move(message)};
@@ -105,6 +110,10 @@ std::optional<PrescreenIssue> check_non_ascii(std::string_view text) {
             if (state == State::comment || state == State::basic || state == State::literal) {
                 state = State::normal;  // single-line forms end here (a string: with an error)
             }
+            if (state == State::normal) {
+                key_part = depth == 0;
+                token = 0;
+            }
             ++i;
             continue;
         }
@@ -114,16 +123,38 @@ std::optional<PrescreenIssue> check_non_ascii(std::string_view text) {
                 if (non_ascii) {
                     return issue(
                         "non-ASCII character outside a string or comment; quote the text "
-                        "(\"...\") or fix the key");
+                        "(key = \"...\") or fix the key");
                 }
                 if (c == '#') {
                     state = State::comment;
-                } else if (c == '"' || c == '\'') {
+                } else if (c == ' ' || c == '\t' || c == '\r' || c == ',') {
+                    token = 0;
+                } else if (c == ']' || c == '}') {
+                    token = 0;
+                    if (!key_part && depth > 0) --depth;
+                } else if (key_part) {
+                    if (c == '=') {
+                        key_part = false;
+                        token = 0;
+                    } else if (c == '"' || c == '\'') {
+                        const bool multi = run_of(i, c) >= 3;
+                        state = c == '"' ? (multi ? State::ml_basic : State::basic)
+                                         : (multi ? State::ml_literal : State::literal);
+                        i += multi ? 3 : 1;
+                        continue;
+                    }
+                } else if (token == 0 && (c == '[' || c == '{')) {
+                    ++depth;
+                } else if (token == 0 && c == '=') {
+                    // a key inside an inline table ended
+                } else if (token == 0 && (c == '"' || c == '\'')) {
                     const bool multi = run_of(i, c) >= 3;
                     state = c == '"' ? (multi ? State::ml_basic : State::basic)
                                      : (multi ? State::ml_literal : State::literal);
                     i += multi ? 3 : 1;
                     continue;
+                } else {
+                    ++token;  // part of a bare token: quotes here are scanned, not strings
                 }
                 break;
             case State::comment: break;

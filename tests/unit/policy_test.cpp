@@ -239,6 +239,7 @@ TEST(Policy, RelativePathsResolveAgainstThePolicyFolder) {
     write_file(dir / "certs/server.pem", "cert\n");
     write_file(dir / "certs/server.key", "key\n", 0600);
     write_file(dir / "ca.pem", "ca\n");
+    fs::create_directory(dir / "conf");
     const std::string text = R"([tls]
 certificate = "../certs/server.pem"
 private_key = "../certs/./server.key"
@@ -246,9 +247,26 @@ trust_anchors = ")" + (dir / "ca.pem").string() +
                              "\"\n";
     LoadResult r = ssx::policy::parse(text, dir / "conf/policy.toml");
     ASSERT_TRUE(r.policy) << dump(r);
-    EXPECT_EQ(r.policy->certificate, (dir / "certs/server.pem").string());
-    EXPECT_EQ(r.policy->private_key, (dir / "certs/server.key").string());
+    // Joined to the policy's folder as written; absolute paths are kept as they are.
+    EXPECT_EQ(r.policy->certificate, (dir / "conf/../certs/server.pem").string());
+    EXPECT_EQ(r.policy->private_key, (dir / "conf/../certs/./server.key").string());
     EXPECT_EQ(r.policy->trust_anchors, (dir / "ca.pem").string());
+    EXPECT_TRUE(fs::equivalent(r.policy->certificate, dir / "certs/server.pem"));
+}
+
+TEST(Policy, DotDotAfterASymlinkedFolderMeansWhatTheKernelSays) {
+    // conf -> real/conf: "../certs" from conf is real/certs (kernel), not certs (lexical).
+    TempDir dir;
+    write_file(dir / "real/certs/server.pem", "cert\n");
+    write_file(dir / "real/certs/server.key", "key\n", 0600);
+    fs::create_directories(dir / "real/conf");
+    fs::create_directory_symlink(dir / "real/conf", dir / "conf");
+    LoadResult r = ssx::policy::parse(
+        "[tls]\ncertificate = \"../certs/server.pem\"\nprivate_key = \"../certs/server.key\"\n",
+        dir / "conf/policy.toml");
+    ASSERT_TRUE(r.policy) << dump(r);
+    EXPECT_TRUE(fs::equivalent(r.policy->certificate, dir / "real/certs/server.pem"));
+    EXPECT_TRUE(fs::equivalent(r.policy->private_key, dir / "real/certs/server.key"));
 }
 
 TEST(Policy, RelativePolicyFileNameResolvesAgainstCwd) {
@@ -888,11 +906,16 @@ TEST(PolicyHostile, NonAsciiOnlyInStringsAndComments) {
         "peer = 'spiffe://corp/x'\n"
         "user = 'ñandú'\n"
         "\"clé\" = '''ß\n"
-        "é'''\n",
+        "é'''\n"
+        "[tls]\n"
+        "trust_anchors=\"/nonexistent/é.pem\"  # no space before the quote\n",
         "p.toml");
-    // Only the quoted unknown key is a problem: the non-ASCII text itself was accepted.
-    ASSERT_EQ(ok.problems.size(), 1u) << dump(ok);
+    // Only the quoted unknown key and the missing file are problems: the non-ASCII text itself
+    // was accepted.
+    ASSERT_EQ(ok.problems.size(), 2u) << dump(ok);
     EXPECT_EQ(ok.problems[0].key, "identity_map[1].clé");
+    EXPECT_EQ(ok.problems[1].key, "tls.trust_anchors");
+    EXPECT_NE(ok.problems[1].message.find("/nonexistent/é.pem"), std::string::npos);
     for (const auto& [text, line] : std::vector<std::pair<std::string, int>>{
              {"[tls]\nallow_insecure = true é\n", 2},       // after a value
              {"[tls]\n\nclé = 1\n", 3},                     // a bare key
@@ -900,6 +923,12 @@ TEST(PolicyHostile, NonAsciiOnlyInStringsAndComments) {
              {"x = \"\"\"a\\\n  é\"\"\"\n", 2},             // after a line-ending backslash
              {"x = \"\"\"é\"\"\"\n", 1},                    // any multi-line basic string
              {"x = 'a' # ok\ny = \"\\\"\" é\n", 2},  // an escaped quote does not end a string
+             // tomlplusplus scans a bare value through quotes: none of these é are in a string
+             {"x = 1\"é\"\n", 1},
+             {"x = 1=\"é\"\n", 1},
+             {"x = 1979-05-27 1\"é\"\n", 1},
+             {"x = [\n  1, 2\"é\"]\n", 2},
+             {"x = {a=\"é\"}\n", 1},  // compact inline tables: refused to stay on the safe side
          }) {
         LoadResult r = ssx::policy::parse(text, "p.toml");
         ASSERT_EQ(r.problems.size(), 1u) << text << dump(r);

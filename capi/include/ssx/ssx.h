@@ -108,7 +108,9 @@ SSX_API const char *ssx_version(void);
 #define SSX_E_NO_TARGET_NAME 45    /* EDESTADDRREQ: no target name set and the policy requires one */
 #define SSX_E_PROTOCOL_VERSION 46  /* EPROTONOSUPPORT: no common TLS version / cipher suite */
 #define SSX_E_PEER_NOT_TLS 47      /* EPROTO: the peer does not speak TLS (and insecure is off) */
-#define SSX_E_TIMEOUT 48           /* ETIMEDOUT: the handshake deadline or socket timeout expired */
+#define SSX_E_TIMEOUT 48           /* ETIMEDOUT: the handshake deadline expired; EAGAIN when a
+                                      * blocking send/recv's SO_SNDTIMEO/SO_RCVTIMEO expired (as
+                                      * send(2)/recv(2) report it) */
 #define SSX_E_PEER_CLOSED 49       /* ECONNRESET: the peer closed or reset the connection */
 #define SSX_E_PEER_REJECTED 50     /* ECONNREFUSED: the peer rejected our certificate (alert) */
 #define SSX_E_CONNECT 51           /* errno of connect(): the TCP connection failed */

@@ -190,6 +190,8 @@ int Connection::on_verify(int preverify_ok, X509_STORE_CTX* store) {
         if (verify_error_ == X509_V_OK) {
             verify_error_ = X509_STORE_CTX_get_error(store);
             verify_depth_ = depth;
+            X509* failed = X509_STORE_CTX_get_current_cert(store);
+            if (failed && X509_up_ref(failed) == 1) failed_cert_.reset(failed);
         }
         return 0;
     }
@@ -225,6 +227,7 @@ void Connection::on_message(int write_p, int content_type, const void* buf, size
     if (content_type != SSL3_RT_HANDSHAKE) return;
     int type = static_cast<const unsigned char*>(buf)[0];
     if (type == SSL3_MT_SERVER_HELLO || type == SSL3_MT_CLIENT_HELLO) tls_peer_ = true;
+    if (type == SSL3_MT_SERVER_HELLO) server_hello_seen_ = true;
     if (tls_done_ && (type == SSL3_MT_NEWSESSION_TICKET || type == SSL3_MT_KEY_UPDATE)) confirmed_ = true;
 }
 
@@ -237,7 +240,14 @@ void Connection::on_alert(bool received, int value) {
     }
 }
 
-bool Connection::peer_spoke_tls() const { return tls_peer_; }
+bool Connection::first_bytes_look_like_tls() const {
+    if (bio_state_.first_len < 1) return false;
+    const unsigned char type = bio_state_.first[0];
+    if (type != SSL3_RT_HANDSHAKE && type != SSL3_RT_ALERT) return false;
+    return bio_state_.first_len < 2 || bio_state_.first[1] == 0x03;
+}
+
+bool Connection::peer_spoke_tls() const { return tls_peer_ || first_bytes_look_like_tls(); }
 
 void Connection::fail_handshake(int ssl_error) {
     const bool client = setup_.context->options().role == Role::client;
@@ -249,9 +259,9 @@ void Connection::fail_handshake(int ssl_error) {
 
     if (verify_error_ != X509_V_OK) {
         tls_peer_ = true;
-        X509* cert = nullptr;
         // The peer's certificate at the failing depth, for the message.
-        if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl_.get())) {
+        X509* cert = failed_cert_.get();
+        if (STACK_OF(X509)* chain = cert ? nullptr : SSL_get_peer_cert_chain(ssl_.get())) {
             if (verify_depth_ >= 0 && verify_depth_ < sk_X509_num(chain)) cert = sk_X509_value(chain, verify_depth_);
         }
         if (!cert) cert = SSL_get0_peer_certificate(ssl_.get());
@@ -286,7 +296,10 @@ void Connection::fail_handshake(int ssl_error) {
     }
     if (!alert_received_.empty()) {
         const std::string& a = alert_received_;
-        if (a == "protocol version" || a == "insufficient security") {
+        // A server that cannot agree on version, suite or group answers our hello with
+        // 'handshake failure'; after its hello that alert means something else.
+        if (a == "protocol version" || a == "insufficient security" ||
+            (client && a == "handshake failure" && !server_hello_seen_)) {
             fail(SSX_E_PROTOCOL_VERSION, "the " + who + " refused the TLS version or cipher suites (alert '" +
                                              a + "'); check [tls] min_version and cipher_suites on both sides");
         }
@@ -308,7 +321,7 @@ void Connection::fail_handshake(int ssl_error) {
     if (reason == SSL_R_NO_APPLICATION_PROTOCOL) {
         fail(SSX_E_HANDSHAKE, "no common ALPN protocol with the " + who + "; check the alpn settings" + detail);
     }
-    if (bio_state_.bytes_in > 0 && !tls_peer_) {
+    if (bio_state_.bytes_in > 0 && !tls_peer_ && !first_bytes_look_like_tls()) {
         char hex[32];
         std::snprintf(hex, sizeof hex, "0x%02x", bio_state_.first[0]);
         fail(SSX_E_PEER_NOT_TLS, "the " + who + " does not speak TLS (its first byte was " + hex +
@@ -339,6 +352,9 @@ void Connection::fail_handshake(int ssl_error) {
     if (ssl_error == SSL_ERROR_SYSCALL && bio_state_.last_errno != 0) {
         fail(SSX_E_IO, bio_state_.last_errno,
              std::string("socket error during the TLS handshake: ") + std::strerror(bio_state_.last_errno));
+    }
+    if (ssl_error == SSL_ERROR_SSL && !tls_peer_ && first_bytes_look_like_tls()) {
+        fail(SSX_E_PROTOCOL, "the " + who + " sent malformed TLS data instead of a valid hello" + detail);
     }
     fail(SSX_E_HANDSHAKE, "the TLS handshake with the " + who + " failed" + (detail.empty() ? "" : ":" + detail));
 }

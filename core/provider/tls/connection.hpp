@@ -51,6 +51,9 @@ public:
 
     // True once the peer proved it speaks TLS (sent a ServerHello/ClientHello or an alert).
     bool peer_spoke_tls() const;
+    // The first bytes received are a TLS record header (handshake or alert, version 3.x), even if
+    // no complete message followed.
+    bool first_bytes_look_like_tls() const;
     bool peer_sent_nothing() const { return bio_state_.bytes_in == 0; }
 
     // Negotiated parameters (after the handshake).
@@ -82,8 +85,11 @@ private:
     bool tls_done_ = false;          // SSL_do_handshake finished (confirmation may be pending)
     bool confirmed_ = false;         // the server sent a post-handshake record
     bool tls_peer_ = false;          // the peer sent a TLS hello or alert
+    bool server_hello_seen_ = false; // client: the server answered our hello
     bool close_notify_sent_ = false;
     long verify_error_ = X509_V_OK;  // first verification error seen
+    ossl::X509Ptr failed_cert_;      // the certificate it was about (a server keeps no peer chain
+                                     // when verification fails, so messages need their own copy)
     int verify_depth_ = -1;
     std::string name_failure_;       // why the target name check failed
     std::string alert_received_;     // description of an alert the peer sent

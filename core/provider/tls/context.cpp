@@ -161,16 +161,17 @@ Context::Context(const ContextOptions& options) : options_(options) {
 
 std::shared_ptr<Context> Context::get(const ContextOptions& options) {
     static std::mutex mu;
-    static std::map<std::string, std::weak_ptr<Context>> cache;
+    // Strong references: a context owns the session caches (the client's sessions, the server's
+    // session cache), which must outlive the connections that filled them, or a client that closes
+    // and reconnects never resumes. Bounded: unused contexts are dropped when the cache is full.
+    static std::map<std::string, std::shared_ptr<Context>> cache;
     const std::string key = options.key();
     std::lock_guard lock(mu);
-    if (auto it = cache.find(key); it != cache.end()) {
-        if (auto hit = it->second.lock()) return hit;
-    }
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
     auto ctx = std::make_shared<Context>(options);
-    if (cache.size() > 256) {
+    if (cache.size() >= 256) {
         for (auto it = cache.begin(); it != cache.end();) {
-            it = it->second.expired() ? cache.erase(it) : std::next(it);
+            it = it->second.use_count() == 1 ? cache.erase(it) : std::next(it);
         }
     }
     cache[key] = ctx;
