@@ -31,11 +31,26 @@ Exit exit_for_ssx_code(int code) {
     return Exit::internal;
 }
 
+std::string one_line_message(int code, std::string message) {
+    if (message.empty()) return "failed without a message (this is a bug in ssx; please report it)";
+    // A bad policy file is reported with one problem per line; errors here are one line, and
+    // `ssx policy check` lists them all.
+    size_t newline = message.find('\n');
+    if (newline == std::string::npos) return message;
+    size_t more = 0;
+    for (size_t i = newline; i != std::string::npos; i = message.find('\n', i + 1)) {
+        if (i + 1 < message.size()) ++more;
+    }
+    message.resize(newline);
+    message += " (and " + std::to_string(more) + " more " + (more == 1 ? "problem" : "problems");
+    message += code == SSX_E_POLICY ? ": run 'ssx policy check' to see all)" : ")";
+    return message;
+}
+
 void fail_with_last_error(const std::string& what) {
     int code = ssx_last_error();
-    std::string message = ssx_last_error_message();
-    if (message.empty()) message = "failed without a message (this is a bug in ssx; please report it)";
-    throw Failure(exit_for_ssx_code(code), what + ": " + message, ssx_error_name(code));
+    throw Failure(exit_for_ssx_code(code), what + ": " + one_line_message(code, ssx_last_error_message()),
+                  ssx_error_name(code));
 }
 
 }  // namespace ssx::cli

@@ -28,11 +28,23 @@ public:
         : std::runtime_error(std::move(message)), exit_(exit), error_name_(std::move(error_name)) {}
     Exit exit() const { return exit_; }
     const std::string& error_name() const { return error_name_; }
+    // The command already printed its JSON result (which says what failed): main() adds no second
+    // JSON document, only the line on stderr.
+    Failure& json_reported() {
+        json_reported_ = true;
+        return *this;
+    }
+    bool is_json_reported() const { return json_reported_; }
 
 private:
     Exit exit_;
     std::string error_name_;
+    bool json_reported_ = false;
 };
+
+// A library message made one line: a multi-line message (a policy's problems) becomes its first
+// line plus how many more there are.
+std::string one_line_message(int code, std::string message);
 
 // Throws a Failure for the calling thread's last ssx error: "<what>: <library message>".
 [[noreturn]] void fail_with_last_error(const std::string& what);

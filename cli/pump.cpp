@@ -71,7 +71,11 @@ PumpResult plain_to_secure(int in_fd, int ssx_fd, int cancel_fd) {
             return sys_failure("reading input");
         }
         if (n == 0) {
-            if (ssx_shutdown(ssx_fd, SHUT_WR) != 0) return ssx_failure("closing the sending side");
+            // A peer that has already closed the whole connection needs no end-of-input signal.
+            if (ssx_shutdown(ssx_fd, SHUT_WR) != 0 && ssx_last_error() != SSX_E_NOT_CONNECTED &&
+                ssx_last_error() != SSX_E_PEER_CLOSED) {
+                return ssx_failure("closing the sending side");
+            }
             return {};
         }
         if (ssx_send(ssx_fd, buf, static_cast<size_t>(n), 0) != n) return ssx_failure("sending");

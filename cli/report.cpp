@@ -57,10 +57,10 @@ std::string account_text(const PeerIdentity& p) {
 
 }  // namespace
 
-void row(std::ostream& out, std::string_view key, std::string_view value) {
+void row(std::ostream& out, std::string_view key, std::string_view value, std::string_view indent, size_t width) {
     std::string k(key);
-    if (k.size() < 12) k.resize(12, ' ');
-    out << "  " << k << ' ' << value << '\n';
+    if (k.size() < width) k.resize(width, ' ');
+    out << indent << k << ' ' << value << '\n';
 }
 
 std::string tls_version_name(uint32_t version) {
@@ -136,32 +136,36 @@ SecurityReport query_security(int fd) {
     return r;
 }
 
-void print_peer(std::ostream& out, const PeerIdentity& p, bool with_chain) {
-    row(out, "peer", p.name);
-    row(out, "subject", p.subject);
-    row(out, "names", p.names.empty() ? "(none)" : joined(p.names));
-    row(out, "sha256", p.fingerprint);
-    row(out, "account", p.mapped ? account_text(p) : "(not mapped to a local account)");
+void print_peer(std::ostream& out, const PeerIdentity& p, bool with_chain, std::string_view in) {
+    row(out, "peer", p.name, in);
+    row(out, "subject", p.subject, in);
+    row(out, "names", p.names.empty() ? "(none)" : joined(p.names), in);
+    row(out, "sha256", p.fingerprint, in);
+    row(out, "account", p.mapped ? account_text(p) : "(not mapped to a local account)", in);
     if (!with_chain) return;
     for (size_t i = 0; i < p.chain.size(); ++i) {
         const auto& c = p.chain[i];
-        row(out, i == 0 ? "chain" : "", "[" + std::to_string(i) + "] " + c.subject);
-        row(out, "", "    issued by " + c.issuer);
-        row(out, "", "    valid " + c.not_before + " to " + c.not_after);
+        row(out, i == 0 ? "chain" : "", "[" + std::to_string(i) + "] " + c.subject, in);
+        row(out, "", "    issued by " + c.issuer, in);
+        row(out, "", "    valid " + c.not_before + " to " + c.not_after, in);
     }
 }
 
-void print_report(std::ostream& out, const SecurityReport& r, bool with_chain) {
-    std::vector<std::string> flags;
-    if (r.flags & SSX_INFO_CONNECTION_SECURED) flags.emplace_back("secured");
-    if (r.flags & SSX_INFO_CONNECTION_ENCRYPTED) flags.emplace_back("encrypted");
-    if (r.flags & SSX_INFO_CONNECTION_IMPERSONATED) flags.emplace_back("impersonated by this thread");
-    row(out, "security", flags.empty() ? "NOT SECURED (clear text)" : joined(flags));
-    row(out, "protocol", tls_version_name(r.tls_version) + (r.cipher.empty() ? "" : ", " + r.cipher));
-    row(out, "alpn", r.alpn.empty() ? "(none)" : r.alpn);
-    row(out, "resumed", r.resumed ? "yes (peer re-authorized)" : "no (full handshake)");
-    row(out, "verified", r.verify_result == 0 ? "yes" : X509_verify_cert_error_string(r.verify_result));
-    if (r.peer) print_peer(out, *r.peer, with_chain);
+std::string flags_text(uint32_t flags) {
+    std::vector<std::string> out;
+    if (flags & SSX_INFO_CONNECTION_SECURED) out.emplace_back("secured");
+    if (flags & SSX_INFO_CONNECTION_ENCRYPTED) out.emplace_back("encrypted");
+    if (flags & SSX_INFO_CONNECTION_IMPERSONATED) out.emplace_back("impersonated by this thread");
+    return out.empty() ? "NOT SECURED (clear text)" : joined(out);
+}
+
+void print_report(std::ostream& out, const SecurityReport& r, bool with_chain, std::string_view in) {
+    row(out, "security", flags_text(r.flags), in);
+    row(out, "protocol", tls_version_name(r.tls_version) + (r.cipher.empty() ? "" : ", " + r.cipher), in);
+    row(out, "alpn", r.alpn.empty() ? "(none)" : r.alpn, in);
+    row(out, "resumed", r.resumed ? "yes (peer re-authorized)" : "no (full handshake)", in);
+    row(out, "verified", r.verify_result == 0 ? "yes" : X509_verify_cert_error_string(r.verify_result), in);
+    if (r.peer) print_peer(out, *r.peer, with_chain, in);
 }
 
 std::string one_line(const SecurityReport& r) {

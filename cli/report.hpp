@@ -52,17 +52,20 @@ SecurityReport query_security(int fd);
 PeerIdentity describe_token(const ssx_token* token);
 
 std::string tls_version_name(uint32_t version);  // "TLS 1.3", "TLS 1.2", "none"
+std::string flags_text(uint32_t flags);          // "secured, encrypted" or "NOT SECURED (clear text)"
 
-// Aligned "  key   value" rows; with_chain adds the certificate chain.
-void print_report(std::ostream& out, const SecurityReport& report, bool with_chain = false);
-void print_peer(std::ostream& out, const PeerIdentity& peer, bool with_chain = false);
+// Aligned "  key   value" rows; with_chain adds the certificate chain; indent prefixes each row.
+void print_report(std::ostream& out, const SecurityReport& report, bool with_chain = false,
+                  std::string_view indent = "  ");
+void print_peer(std::ostream& out, const PeerIdentity& peer, bool with_chain = false, std::string_view indent = "  ");
 // One line: "spiffe://demo/client (TLS 1.3, TLS_AES_256_GCM_SHA384, new session)".
 std::string one_line(const SecurityReport& report);
 
 json::Value to_json(const SecurityReport& report);
 json::Value to_json(const PeerIdentity& peer);
 
-// Prints "  key         value" with the key padded to a fixed column.
-void row(std::ostream& out, std::string_view key, std::string_view value);
+// Prints "<indent>key         value" with the key padded to `width` columns.
+void row(std::ostream& out, std::string_view key, std::string_view value, std::string_view indent = "  ",
+         size_t width = 12);
 
 }  // namespace ssx::cli

@@ -25,7 +25,7 @@ Socket secured(int family, const SecurityOptions& options) {
     ssx_security_settings settings = options.settings();
     if (ssx_set_socket_security(s.fd(), &settings) != 0) {
         int code = ssx_last_error();
-        std::string message = std::string("cannot secure the socket: ") + ssx_last_error_message();
+        std::string message = "cannot secure the socket: " + one_line_message(code, ssx_last_error_message());
         if (code == SSX_E_NO_CREDENTIALS) message += SecurityOptions::credentials_hint();
         throw Failure(exit_for_ssx_code(code), message, ssx_error_name(code));
     }
@@ -45,6 +45,12 @@ Socket connect_secured(const Address& address, const std::string& target, const 
         }
         const std::string where = format_address(reinterpret_cast<const sockaddr*>(&r.addr), r.len);
         if (ssx_connect(s.fd(), reinterpret_cast<const sockaddr*>(&r.addr), r.len) == 0) return s;
+        if (ssx_last_error() == SSX_E_NO_TARGET_NAME) {
+            throw Failure(Exit::security, "not connecting to " + where + " without a target name: give "
+                                          "--target-name NAME, the identity the server must prove (or set "
+                                          "[peer_name] verification = \"optional\" in the policy)",
+                          "SSX_E_NO_TARGET_NAME");
+        }
         if (ssx_last_error() != SSX_E_CONNECT) fail_with_last_error("connection to " + where + " not secured");
         last_failure = "cannot connect to " + where + ": " + ssx_last_error_message();
         last_name = ssx_error_name(ssx_last_error());

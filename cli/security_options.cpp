@@ -40,8 +40,7 @@ ssx_security_settings SecurityOptions::settings() const {
 std::string SecurityOptions::credentials_hint() {
     const char* env = std::getenv("SSX_POLICY");
     if (env && *env) return "";
-    return " (SSX_POLICY is not set: point it at a policy file, e.g. one written by 'ssx pki issue', "
-           "or pass --cert, --key and --trust)";
+    return " (with ssx: --policy FILE, e.g. one written by 'ssx pki issue', or --cert, --key and --trust)";
 }
 
 }  // namespace ssx::cli

@@ -41,7 +41,12 @@ std::optional<FsIds> thread_fs_ids() {
 bool can_switch_credentials() {
     auto cap = status_field("/proc/self/status", "CapEff");
     if (!cap) return false;
-    unsigned long long bits = std::stoull(*cap, nullptr, 16);
+    unsigned long long bits = 0;
+    try {
+        bits = std::stoull(*cap, nullptr, 16);
+    } catch (const std::exception&) {
+        return false;  // unreadable: assume the switch is not possible
+    }
     return (bits >> CAP_SETUID & 1) && (bits >> CAP_SETGID & 1);
 }
 
