@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "capi/src/guard.hpp"
+#include "capi/src/winsock_handles.hpp"
 #include "identity/token.hpp"
 #include "ssx/ssx.h"
 
@@ -34,6 +35,7 @@ const ssx::identity::Account& account_of(const ssx_token* token) {
 extern "C" {
 
 SSX_API int ssx_token_close(ssx_token* token) {
+    ssx::winsock::forget_token(token);  // a Winsock handle of it must not be closed again
     delete token;
     return 0;
 }

@@ -1,16 +1,11 @@
 // libFuzzer target: arbitrary bytes as policy text. ssx::policy::parse must never crash, hang,
 // leak or throw for bad input, and must return either a policy or at least one problem.
-// Build (until CMake wires SSX_BUILD_FUZZERS), from the repository root:
-//   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -DTOML_HEADER_ONLY=1 \
-//     '-DTOML_ASSERT(expr)=static_assert(true)' \
-//     -Icore -Icapi/include tests/fuzz/fuzz_policy.cpp core/policy/*.cpp core/common/error.cpp \
-//     core/provider/tls/name_match.cpp -lssl -lcrypto -o fuzz_policy
-//   ./fuzz_policy -max_len=4096 tests/fuzz/corpus/policy
-// TOML_HEADER_ONLY=1 compiles tomlplusplus into the target so the fuzzer and the sanitizers see
-// its code. The TOML_ASSERT definition matches Debian's library (built with NDEBUG by GCC 12,
-// where tomlplusplus's internal assertions and assumptions compile to nothing). Without it the
-// fuzzer also stops on those assertions; some still fire (e.g. "x = [}") and are harmless in
-// Debian's build, while the real defects found so far are refused by policy_prescreen.cpp.
+// Built by tests/fuzz/CMakeLists.txt (SSX_BUILD_FUZZERS=ON, clang) and run by scripts/fuzz.sh; the
+// normal build replays the corpus as a regression test.
+// tomlplusplus is compiled into the fuzz build (header-only mode) so the sanitizers see its code,
+// with TOML_ASSERT defined away to match Debian's library (built with NDEBUG by GCC 12, where its
+// internal assertions compile to nothing). Real defects found so far are refused by
+// core/policy/policy_prescreen.cpp.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

@@ -2,12 +2,8 @@
 // certificate carrying every SAN type. Checks, beyond "no crash/leak/UB": errors are always
 // ssx::Error(SSX_E_INVALID_ARGUMENT); a parsed name keeps its original text; the normalised value
 // of DNS, IP and SPIFFE names parses back to itself; a match failure always says why.
-//
-// Build (not wired into CMake):
-//   clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -Icore -Icapi/include \
-//     tests/fuzz/fuzz_target_name.cpp core/provider/tls/name_match.cpp core/common/error.cpp \
-//     -lssl -lcrypto -o fuzz_target_name
-//   ./fuzz_target_name tests/fuzz/corpus/target_name -max_total_time=60
+// Built by tests/fuzz/CMakeLists.txt (SSX_BUILD_FUZZERS=ON, clang) and run by scripts/fuzz.sh; the
+// normal build replays the corpus as a regression test.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

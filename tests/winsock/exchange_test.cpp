@@ -191,5 +191,79 @@ TEST_F(Exchange, UnsupportedArguments) {
     EXPECT_EQ(closesocket(listener), 0);
 }
 
+TEST_F(Exchange, NonBlockingSockets) {
+    uint16_t port;
+    SOCKET listener = secured_listener(policies, &port);
+    SOCKET client = secured_client(policies, L"host/server.test");
+    auto server = on_thread([listener] {
+        SOCKET s = WSAAccept(listener, nullptr, nullptr, nullptr, 0);
+        std::string got = s == INVALID_SOCKET ? "" : recv_exact(s, 4);
+        if (s != INVALID_SOCKET) closesocket(s);
+        return got;
+    });
+    ASSERT_EQ(::fcntl(client, F_SETFL, ::fcntl(client, F_GETFL) | O_NONBLOCK), 0);
+    // As on Windows, a non-blocking connect says WSAEWOULDBLOCK; the handshake then completes
+    // with ssx_handshake() as the socket becomes ready.
+    ASSERT_EQ(wsa_connect(client, port), SOCKET_ERROR);
+    ASSERT_EQ(WSAGetLastError(), WSAEWOULDBLOCK) << ssx_last_error_message();
+    int rounds = 0;
+    for (; rounds < 500 && ssx_handshake(client) != 0; ++rounds) {
+        ASSERT_TRUE(ssx_last_error() == SSX_E_WANT_READ || ssx_last_error() == SSX_E_WANT_WRITE)
+            << ssx_last_error_message();
+        pollfd p{client, static_cast<short>(ssx_last_error() == SSX_E_WANT_READ ? POLLIN : POLLOUT), 0};
+        ::poll(&p, 1, 20);
+    }
+    ASSERT_LT(rounds, 500) << "the handshake did not finish";
+    // Nothing to read yet: WSAEWOULDBLOCK, not a hang.
+    char buf[8];
+    WSABUF b{sizeof buf, buf};
+    DWORD got = 0, flags = 0;
+    EXPECT_EQ(WSARecv(client, &b, 1, &got, &flags, nullptr, nullptr), SOCKET_ERROR);
+    EXPECT_EQ(WSAGetLastError(), WSAEWOULDBLOCK);
+    ASSERT_TRUE(send_all(client, "ping"));
+    EXPECT_EQ(get_within(server), "ping");
+    EXPECT_EQ(closesocket(client), 0);
+    EXPECT_EQ(closesocket(listener), 0);
+}
+
+int completion_calls = 0;
+void CALLBACK completion(DWORD, DWORD, LPWSAOVERLAPPED, DWORD) { ++completion_calls; }
+
+TEST_F(Exchange, OverlappedArgumentsAreIgnored) {
+    // Linux has no overlapped sockets: the calls complete synchronously and never call the routine.
+    auto* overlapped = reinterpret_cast<LPWSAOVERLAPPED>(&completion_calls);  // never dereferenced
+    uint16_t port;
+    SOCKET listener = tcp_socket();
+    SOCKET_SECURITY_SETTINGS settings{SOCKET_SECURITY_PROTOCOL_DEFAULT, SOCKET_SETTINGS_GUARANTEE_ENCRYPTION};
+    {
+        ScopedEnv env("SSX_POLICY", policies.server());
+        ASSERT_EQ(WSASetSocketSecurity(listener, &settings, sizeof settings, overlapped, completion), 0);
+    }
+    sockaddr_in a = loopback(0);
+    ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(::listen(listener, 4), 0);
+    port = local_port(listener);
+    SOCKET client = secured_client(policies, L"host/server.test");
+    auto server = on_thread([listener] {
+        SOCKET s = WSAAccept(listener, nullptr, nullptr, nullptr, 0);
+        std::string got = recv_exact(s, 2);
+        closesocket(s);
+        return got;
+    });
+    ASSERT_EQ(wsa_connect(client, port), 0);
+    char hi[] = "hi";
+    WSABUF b{2, hi};
+    DWORD sent = 0;
+    ASSERT_EQ(WSASend(client, &b, 1, &sent, 0, overlapped, completion), 0);
+    EXPECT_EQ(sent, 2u);
+    EXPECT_EQ(get_within(server), "hi");
+    SOCKET_SECURITY_QUERY_INFO info{};
+    ULONG len = sizeof info;
+    EXPECT_EQ(WSAQuerySocketSecurity(client, nullptr, 0, &info, &len, overlapped, completion), 0);
+    EXPECT_EQ(completion_calls, 0);
+    EXPECT_EQ(closesocket(client), 0);
+    EXPECT_EQ(closesocket(listener), 0);
+}
+
 }  // namespace
 }  // namespace ssx::test::ws

@@ -308,7 +308,8 @@ void Connection::fail_handshake(int ssl_error) {
             hint = "the " + who + " requires a certificate from us: configure [tls] certificate and private_key";
         } else if (alert_means_untrusted(a)) {
             hint = "the " + who + " does not accept our certificate: its trust anchors must include our CA, "
-                   "and our certificate must be valid for this use";
+                   "our certificate must be valid for this use, and (if the " + who +
+                   " named a target) our certificate must prove that name";
         } else if (a == "certificate expired") {
             hint = "our certificate has expired: renew it";
         } else if (a == "no application protocol") {
