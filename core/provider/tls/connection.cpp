@@ -102,18 +102,21 @@ Step Connection::map_retry(int ssl_error, const char* what) {
     fail_io(ssl_error, what);
 }
 
+Step Connection::do_handshake() {
+    ERR_clear_error();
+    int r = SSL_do_handshake(ssl_.get());
+    if (r == 1) return Step::done;
+    int e = SSL_get_error(ssl_.get(), r);
+    if (e == SSL_ERROR_WANT_READ) return Step::want_read;
+    if (e == SSL_ERROR_WANT_WRITE) return Step::want_write;
+    fail_handshake(e);
+}
+
 Step Connection::handshake() {
     if (established_) return Step::done;
     SSL* ssl = ssl_.get();
     if (!tls_done_) {
-        ERR_clear_error();
-        int r = SSL_do_handshake(ssl);
-        if (r != 1) {
-            int e = SSL_get_error(ssl, r);
-            if (e == SSL_ERROR_WANT_READ) return Step::want_read;
-            if (e == SSL_ERROR_WANT_WRITE) return Step::want_write;
-            fail_handshake(e);
-        }
+        if (Step step = do_handshake(); step != Step::done) return step;
         tls_done_ = true;
         if (SSL_session_reused(ssl)) reauthorize_resumed();
         if (setup_.context->options().role == Role::server && SSL_get_num_tickets(ssl) == 0) {
@@ -124,14 +127,7 @@ Step Connection::handshake() {
     }
     if (setup_.context->options().role == Role::server) {
         if (SSL_get_key_update_type(ssl) != SSL_KEY_UPDATE_NONE) {
-            ERR_clear_error();
-            int r = SSL_do_handshake(ssl);
-            if (r != 1) {
-                int e = SSL_get_error(ssl, r);
-                if (e == SSL_ERROR_WANT_READ) return Step::want_read;
-                if (e == SSL_ERROR_WANT_WRITE) return Step::want_write;
-                fail_handshake(e);
-            }
+            if (Step step = do_handshake(); step != Step::done) return step;  // flushes the KeyUpdate
         }
         skip_confirmation();  // servers await nothing: just mark established
         return Step::done;

@@ -72,6 +72,7 @@ public:
     void on_alert(bool received, int value);
 
 private:
+    Step do_handshake();  // one SSL_do_handshake; failures classified
     [[noreturn]] void fail_handshake(int ssl_error);
     [[noreturn]] void fail_io(int ssl_error, const char* what);
     void reauthorize_resumed();
