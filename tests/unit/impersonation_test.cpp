@@ -29,19 +29,23 @@
 #include "identity/principal.hpp"
 #include "impersonation/impersonation.hpp"
 #include "ssx/ssx.h"
+#include "tests/common/capabilities.hpp"
 
 namespace {
 
 using ssx::identity::Account;
 using ssx::identity::Principal;
 namespace imp = ssx::impersonation;
+using ssx::test::drop_dac_capabilities;
+using ssx::test::drop_capabilities;
+using ssx::test::has_effective;
+using ssx::test::run_in_child;
 
 constexpr uint32_t kPeerUid = 12345;
 constexpr uint32_t kPeerGid = 12345;
 constexpr uint32_t kOtherUid = 12346;
 constexpr uint32_t kSharedGroup = 23456;
 constexpr auto kWait = std::chrono::seconds(10);
-constexpr unsigned kChildTimeoutSeconds = 30;
 
 // ----- Principals and options -------------------------------------------------------------------
 
@@ -115,36 +119,6 @@ std::string describe(const Snapshot& s) {
 
 // ----- Capabilities, with the raw per-thread capget/capset (no libcap) ---------------------------
 
-struct Capabilities {
-    __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
-};
-
-bool get_capabilities(Capabilities& caps) {
-    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-    return syscall(SYS_capget, &header, caps.data) == 0;
-}
-
-bool has_effective(int cap) {
-    Capabilities caps;
-    return get_capabilities(caps) && (caps.data[cap / 32].effective & (1u << (cap % 32))) != 0;
-}
-
-// Removes `drop` from the calling thread's effective and permitted sets (for good: a thread
-// cannot regain a permitted capability). Returns "" or what failed.
-std::string drop_capabilities(std::initializer_list<int> drop) {
-    Capabilities caps;
-    if (!get_capabilities(caps)) return std::string("capget failed: ") + std::strerror(errno);
-    for (int cap : drop) {
-        caps.data[cap / 32].effective &= ~(1u << (cap % 32));
-        caps.data[cap / 32].permitted &= ~(1u << (cap % 32));
-    }
-    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-    if (syscall(SYS_capset, &header, caps.data) != 0)
-        return std::string("capset failed: ") + std::strerror(errno);
-    for (int cap : drop)
-        if (has_effective(cap)) return "capability " + std::to_string(cap) + " is still effective";
-    return "";
-}
 
 // Switching credentials needs CAP_SETUID and CAP_SETGID; without them (a developer's non-root
 // run) the OS tests cannot say anything, so they are skipped with that reason — never silently.
@@ -172,46 +146,6 @@ int open_errno(const std::string& path) {
 
 std::string errno_name(int err) { return err == 0 ? "success" : std::strerror(err); }
 
-// Runs `body` in a forked child, so capability drops and credential switches cannot leak into
-// the test process; alarm() bounds it. body returns "" on success or what went wrong, which the
-// child sends back through a pipe. Returns "" or the failure.
-std::string run_in_child(const std::function<std::string()>& body) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) return std::string("pipe2: ") + std::strerror(errno);
-    pid_t pid = fork();
-    if (pid < 0) return std::string("fork: ") + std::strerror(errno);
-    if (pid == 0) {
-        ::close(fds[0]);
-        alarm(kChildTimeoutSeconds);
-        std::string result;
-        try {
-            result = body();
-        } catch (const std::exception& e) {
-            result = std::string("unexpected exception: ") + e.what();
-        }
-        if (!result.empty()) (void)!::write(fds[1], result.data(), result.size());
-        _exit(result.empty() ? 0 : 1);  // no atexit handlers: they belong to the test process
-    }
-    ::close(fds[1]);
-    std::string message;
-    char buf[512];
-    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;) {  // EOF when the child ends
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) break;
-        message.append(buf, static_cast<size_t>(n));
-    }
-    ::close(fds[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (WIFSIGNALED(status)) {
-        return "child killed by signal " + std::to_string(WTERMSIG(status)) +
-               (WTERMSIG(status) == SIGALRM ? " (timed out)" : "") + ". " + message;
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return message.empty() ? "child failed without a message" : message;
-    return "";
-}
 
 #define CHILD_CHECK(cond, what) \
     do {                        \
@@ -277,15 +211,6 @@ protected:
     std::string dir_, owner_only_, group_only_, primary_group_only_, root_only_;
 };
 
-// Root reads any file through CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH; a child drops both so
-// that file modes decide, while keeping CAP_SETUID/CAP_SETGID to switch credentials.
-std::string drop_dac_capabilities() {
-    std::string problem = drop_capabilities({CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH});
-    if (!problem.empty()) return "dropping CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH: " + problem;
-    if (!has_effective(CAP_SETUID) || !has_effective(CAP_SETGID))
-        return "CAP_SETUID/CAP_SETGID were lost with the DAC capabilities";
-    return "";
-}
 
 // ----- The principal stack (no privileges needed) ------------------------------------------------
 
