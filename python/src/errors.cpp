@@ -15,15 +15,19 @@ py::object* factory = nullptr;
 
 }  // namespace
 
-Failure capture_failure() {
+Failure capture_failure() noexcept {
     Failure f;
     f.sys_errno = errno;  // before anything else can change it
     f.code = ssx_last_error();
-    f.message = ssx_last_error_message();
-    if (f.code == SSX_OK) {
-        // Never expected: a call reported failure without recording why.
-        f.code = SSX_E_INTERNAL;
-        f.message = "an ssx call failed without an error code; please report this as an ssx bug";
+    try {
+        f.message = ssx_last_error_message();
+        if (f.code == SSX_OK) {
+            // Never expected: a call reported failure without recording why.
+            f.code = SSX_E_INTERNAL;
+            f.message = "an ssx call failed without an error code; please report this as an ssx bug";
+        }
+    } catch (...) {
+        // Out of memory for the message: the code and errno still tell what happened.
     }
     return f;
 }

@@ -18,7 +18,7 @@ struct Failure {
 
 // Reads errno, ssx_last_error() and ssx_last_error_message() of the calling thread. Call it first
 // thing after a call that returned -1/NULL; it needs no GIL.
-Failure capture_failure();
+Failure capture_failure() noexcept;
 
 // Raises `f` as a Python exception (SecurityError or the subclass for its code). Needs the GIL.
 [[noreturn]] void raise_failure(const Failure& f);

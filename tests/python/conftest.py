@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import faulthandler
 import os
+import signal
 import socket
 import threading
 from pathlib import Path
@@ -28,9 +29,24 @@ CLIENT = Leaf("client", dns=["client.test"], uri=["spiffe://test/client"])
 TEST_TIMEOUT_S = 120
 
 
+_watchdog_out: List[Any] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Output capture is suspended while plugins configure: this copy of stderr reaches the terminal
+    # (and CTest's log) even while a test's output is captured.
+    _watchdog_out.append(os.fdopen(os.dup(2), "w"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _watchdog_out:
+        _watchdog_out.pop().close()
+
+
 @pytest.fixture(autouse=True)
 def watchdog():
-    faulthandler.dump_traceback_later(TEST_TIMEOUT_S, exit=True)
+    """Ends the process, with every thread's traceback, if a test runs longer than it ever should."""
+    faulthandler.dump_traceback_later(TEST_TIMEOUT_S, exit=True, file=_watchdog_out[0])
     yield
     faulthandler.cancel_dump_traceback_later()
 
@@ -83,6 +99,8 @@ class Server:
         self.thread.start()
 
     def _run(self) -> None:
+        # Signals (the tests' SIGALRM) go to the main thread, whose blocked call they test.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
         for _ in range(self.count):
             try:
                 conn, addr = self.listener.accept()

@@ -177,14 +177,13 @@ def test_server_refuses_an_untrusted_client(pki, rogue, server_settings):
     assert server.errors[0].code == ssx.ErrorCode.PEER_UNTRUSTED
 
 
-def test_connecting_without_a_target_name_fails_closed(pki, server_settings):
-    with Server(server_settings) as server:
-        with pytest.raises(ssx.ConfigurationError) as e:
-            ssx.create_connection(server.address, 20, settings=creds(pki, "client"))
-        server.listener.close()
-        server.join()
+def test_connecting_without_a_target_name_fails_closed(pki):
+    # Refused before any packet is sent: no server needed (the port is closed).
+    with pytest.raises(ssx.ConfigurationError) as e:
+        ssx.create_connection(("127.0.0.1", free_port()), 20, settings=creds(pki, "client"))
     assert e.value.code == ssx.ErrorCode.NO_TARGET_NAME
     assert e.value.errno == errno_of("EDESTADDRREQ")
+    assert "ssx_set_peer_target_name" in e.value.message
 
 
 def test_connection_refused_is_a_connect_error(pki):
@@ -300,13 +299,15 @@ def test_guarantee_encryption(pki):
 
 
 def test_second_connection_resumes_the_session(pki, server_settings):
-    def one_exchange(conn, addr):
-        with conn:
-            conn.sendall(conn.recv(1))
-            return conn.query().resumed
+    kept = []
 
-    # ssx keeps a client's sessions while a socket with the same credentials is open (a pool
-    # reconnecting beside its open connections), so the first one stays open.
+    def one_exchange(conn, addr):
+        conn.sendall(conn.recv(1))
+        kept.append(conn)
+        return conn.query().resumed
+
+    # ssx keeps sessions while a connection with the same settings is open (a pool reconnecting
+    # beside its open connections), so the first connection stays open on both ends.
     with Server(server_settings, one_exchange, count=2) as server:
         settings = creds(pki, "client")
         with ssx.create_connection(server.address, None, target_name="server.test", settings=settings) as first:
@@ -319,6 +320,8 @@ def test_second_connection_resumes_the_session(pki, server_settings):
                 assert info.peer_application_token.name == "spiffe://test/server"
             assert not first.query().resumed and info.resumed
         assert server.join_ok() == [False, True]
+    for conn in kept:
+        conn.close()
 
 
 def test_shutdown_write_ends_the_stream_and_send_is_refused(pki, server_settings):
