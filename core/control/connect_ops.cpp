@@ -264,9 +264,9 @@ EndpointState established_state(Endpoint& ep, bool dontwait) {
 }
 
 void connect(int fd, const sockaddr* addr, socklen_t addr_len) {
-    check_stream_socket(fd);
-    auto ep = EndpointTable::instance().find(fd);
+    auto ep = EndpointTable::instance().find(fd);  // an endpoint implies the socket checks passed
     if (!ep) {
+        check_stream_socket(fd);
         fail(SSX_E_NO_SECURITY, "ssx_connect: call ssx_set_socket_security() on socket " + std::to_string(fd) +
                                     " first (use connect() for a plain connection)");
     }
@@ -332,9 +332,9 @@ resume:
 }
 
 int accept(int listen_fd, sockaddr* addr, socklen_t* addr_len) {
-    check_stream_socket(listen_fd);
     auto listener = EndpointTable::instance().find(listen_fd);
     if (!listener) {
+        check_stream_socket(listen_fd);
         fail(SSX_E_NO_SECURITY, "ssx_accept: call ssx_set_socket_security() on listening socket " +
                                     std::to_string(listen_fd) + " before bind");
     }
@@ -376,9 +376,11 @@ int accept(int listen_fd, sockaddr* addr, socklen_t* addr_len) {
 }
 
 void handshake(int fd) {
-    check_stream_socket(fd);
     auto ep = EndpointTable::instance().find(fd);
-    if (!ep) fail(SSX_E_NO_SECURITY, "ssx_handshake: socket " + std::to_string(fd) + " is not secured by ssx");
+    if (!ep) {
+        check_stream_socket(fd);
+        fail(SSX_E_NO_SECURITY, "ssx_handshake: socket " + std::to_string(fd) + " is not secured by ssx");
+    }
     established_state(*ep, false);
 }
 

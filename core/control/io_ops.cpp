@@ -45,9 +45,16 @@ std::shared_ptr<Endpoint> data_endpoint(int fd, const char* operation) {
     fail(SSX_E_IO, e, std::string(operation) + ": " + std::strerror(e));
 }
 
+// once: return after the first data (MSG_PEEK); available: return after the first data plus
+// whatever else is ready without waiting (receive); all: until len bytes (send).
+enum class Mode { once, available, all };
+
 template <class Attempt>
-size_t transfer(Endpoint& ep, const char* operation, bool read, bool dontwait, bool all, size_t len, Attempt attempt) {
+size_t transfer(Endpoint& ep, const char* operation, bool read, bool dontwait, Mode mode, size_t len, Attempt attempt) {
     size_t total = 0;
+    // A receive returns as soon as it has data, like recv(2) — but with every byte that is ready
+    // then: one TLS record per call would cost an endpoint lookup (and its fstat) per 16 KiB.
+    bool fill = false;
     bool have_deadline = false;
     std::optional<Clock::time_point> deadline;
     for (;;) {
@@ -56,13 +63,23 @@ size_t transfer(Endpoint& ep, const char* operation, bool read, bool dontwait, b
         {
             std::lock_guard lock(ep.tls_mu);
             if (!ep.tls) fail(SSX_E_NOT_CONNECTED, std::string(operation) + ": the connection is closed");
-            step = attempt(total, &n);
+            if (!fill) {
+                step = attempt(total, &n);
+            } else {
+                try {
+                    step = attempt(total, &n);
+                } catch (const Error&) {
+                    return total;  // deliver the data first; the next call reports the failure
+                }
+            }
         }
         if (step == tls::Step::done) {
             total += n;
-            if (!all || total >= len || n == 0) return total;
+            if (total >= len || n == 0 || mode == Mode::once) return total;
+            if (mode == Mode::available) fill = true;
             continue;
         }
+        if (fill) return total;  // a receive got data, and no more is ready now
         if (dontwait || io::is_nonblocking(ep.fd)) {
             if (total > 0) return total;
             would_block(step, operation);
@@ -103,7 +120,7 @@ size_t send(int fd, const void* buf, size_t len, int flags) {
         }
     }
     const auto* p = static_cast<const unsigned char*>(buf);
-    return transfer(*ep, "ssx_send", false, dontwait, true, len, [&](size_t done, size_t* n) {
+    return transfer(*ep, "ssx_send", false, dontwait, Mode::all, len, [&](size_t done, size_t* n) {
         return ep->tls->write(p + done, len - done, n);
     });
 }
@@ -126,8 +143,14 @@ size_t recv(int fd, void* buf, size_t len, int flags) {
         }
     }
     const bool peek = (flags & MSG_PEEK) != 0;
-    return transfer(*ep, "ssx_recv", true, dontwait, false, len, [&](size_t, size_t* n) {
-        return ep->tls->read(buf, len, n, peek);
+    auto* p = static_cast<unsigned char*>(buf);
+    if (peek) {
+        return transfer(*ep, "ssx_recv", true, dontwait, Mode::once, len, [&](size_t, size_t* n) {
+            return ep->tls->read(p, len, n, true);
+        });
+    }
+    return transfer(*ep, "ssx_recv", true, dontwait, Mode::available, len, [&](size_t done, size_t* n) {
+        return ep->tls->read(p + done, len - done, n, false);
     });
 }
 
@@ -191,15 +214,22 @@ void close(int fd) {
                     }
                 }
                 // Closing with unread input makes the kernel send a reset, and a reset can make the
-                // peer drop data it has not read yet: shut our side, then drain until the peer's end.
+                // peer drop data it has not read yet: shut our side and drain what is unread. Only
+                // a peer that was still sending when we closed is given the bounded wait for its
+                // end; an idle peer (a kept-alive connection) costs nothing.
                 ::shutdown(fd, SHUT_WR);
                 char scratch[16384];
+                bool peer_was_sending = false;
                 for (;;) {
                     ssize_t n = ::recv(fd, scratch, sizeof scratch, MSG_DONTWAIT);
-                    if (n > 0) continue;
+                    if (n > 0) {
+                        peer_was_sending = true;
+                        continue;
+                    }
                     if (n == 0) break;
                     if (errno == EINTR) continue;
-                    if ((errno != EAGAIN && errno != EWOULDBLOCK) || !io::wait_ready(fd, true, deadline)) break;
+                    if (errno != EAGAIN && errno != EWOULDBLOCK) break;
+                    if (!peer_was_sending || !io::wait_ready(fd, true, deadline)) break;
                 }
             }
         }

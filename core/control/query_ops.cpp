@@ -15,9 +15,12 @@ namespace ssx::control {
 namespace {
 
 std::shared_ptr<Endpoint> secured_endpoint_or_fail(int fd, const char* operation) {
-    check_stream_socket(fd);
+    // The lookup checks the descriptor's socket identity (one fstat); an endpoint exists only for
+    // a socket that passed check_stream_socket() when it was secured, so the family/type checks
+    // (two more system calls) are needed only to explain why there is no endpoint.
     auto ep = EndpointTable::instance().find(fd);
     if (!ep) {
+        check_stream_socket(fd);
         fail(SSX_E_NO_SECURITY, std::string(operation) + ": socket " + std::to_string(fd) +
                                     " is not secured by ssx; call ssx_set_socket_security() before connecting");
     }

@@ -123,9 +123,9 @@ void set_socket_security(int fd, const ssx_security_settings* settings) {
 namespace {
 
 std::shared_ptr<Endpoint> unconnected_endpoint(int fd, const char* operation) {
-    check_stream_socket(fd);
-    auto endpoint = EndpointTable::instance().find(fd);
+    auto endpoint = EndpointTable::instance().find(fd);  // an endpoint implies the socket checks passed
     if (!endpoint) {
+        check_stream_socket(fd);
         fail(SSX_E_NO_SECURITY, std::string(operation) + ": call ssx_set_socket_security() on socket " +
                                     std::to_string(fd) + " first");
     }

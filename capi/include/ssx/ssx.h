@@ -286,9 +286,9 @@ SSX_API ssize_t ssx_recv(int fd, void *buf, size_t len, int flags);
  * Errors: SSX_E_INVALID_ARGUMENT, SSX_E_NOT_CONNECTED, SSX_E_IO. */
 SSX_API int ssx_shutdown(int fd, int how);
 
-/* Closes the socket and forgets its security state. Before closing, ssx sends close_notify and
- * drains unread input for a bounded time (at most 250 ms), so the peer does not lose data to a TCP
- * reset. Tokens taken from the socket stay valid. Any descriptor ssx does not know is simply
+/* Closes the socket and forgets its security state. Before closing, ssx sends close_notify, shuts
+ * down the sending side and drains unread input (waiting at most 250 ms for the peer's end only if
+ * the peer was still sending), so the peer does not lose data to a TCP reset. Tokens taken from the socket stay valid. Any descriptor ssx does not know is simply
  * close()d. Errors: SSX_E_BAD_DESCRIPTOR, SSX_E_IO. The descriptor is closed in every case. */
 SSX_API int ssx_close(int fd);
 
