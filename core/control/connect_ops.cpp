@@ -218,7 +218,13 @@ void continue_handshake(Endpoint& ep, bool may_block) {
         state = ep.state;
     }
     if (state == EndpointState::connecting) {
-        if (!may_block && !io::ready_now(ep.fd, false)) want(tls::Step::want_write, "TCP connect");
+        if (!may_block && !io::ready_now(ep.fd, false)) {
+            if (Clock::now() >= ep.deadline) {
+                fail(SSX_E_TIMEOUT, "TCP connect did not complete within the handshake deadline (" +
+                                        std::to_string(ep.config->handshake_timeout_ms) + " ms)");
+            }
+            want(tls::Step::want_write, "TCP connect");
+        }
         if (may_block && !io::wait_ready(ep.fd, false, ep.deadline)) {
             fail(SSX_E_TIMEOUT, "TCP connect did not complete within the handshake deadline");
         }

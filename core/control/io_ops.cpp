@@ -19,6 +19,16 @@ namespace {
 using io::Clock;
 
 constexpr auto kCloseDrainBudget = std::chrono::milliseconds(250);
+constexpr auto kMaxLinger = std::chrono::seconds(10);
+
+// How long ssx_close may wait for the peer's end: 250 ms by default; an application that set
+// SO_LINGER chose its own (l_linger seconds, at most 10 s; 0 = do not wait, an abortive close).
+std::chrono::milliseconds close_linger(int fd) {
+    linger lg{};
+    socklen_t len = sizeof lg;
+    if (::getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &len) != 0 || !lg.l_onoff) return kCloseDrainBudget;
+    return std::min<std::chrono::milliseconds>(std::chrono::seconds(lg.l_linger), kMaxLinger);
+}
 constexpr auto kShutdownBudget = std::chrono::seconds(5);
 
 std::shared_ptr<Endpoint> data_endpoint(int fd, const char* operation) {
@@ -202,7 +212,7 @@ void close(int fd) {
                 state = ep->state;
             }
             if (state == EndpointState::secured || state == EndpointState::clear) {
-                const auto deadline = Clock::now() + kCloseDrainBudget;
+                const auto deadline = Clock::now() + close_linger(fd);
                 if (state == EndpointState::secured) {
                     for (;;) {
                         tls::Step step;
@@ -213,23 +223,18 @@ void close(int fd) {
                         if (step == tls::Step::done || !io::wait_ready(fd, false, deadline)) break;
                     }
                 }
-                // Closing with unread input makes the kernel send a reset, and a reset can make the
-                // peer drop data it has not read yet: shut our side and drain what is unread. Only
-                // a peer that was still sending when we closed is given the bounded wait for its
-                // end; an idle peer (a kept-alive connection) costs nothing.
+                // Closing with unread input, or input arriving after the close (such as the peer's
+                // own close_notify), makes the kernel send a reset, and a reset can make the peer
+                // drop data it has not read yet. So: shut our side, then drain until the peer's end
+                // or the linger budget (250 ms, or the application's SO_LINGER).
                 ::shutdown(fd, SHUT_WR);
                 char scratch[16384];
-                bool peer_was_sending = false;
                 for (;;) {
                     ssize_t n = ::recv(fd, scratch, sizeof scratch, MSG_DONTWAIT);
-                    if (n > 0) {
-                        peer_was_sending = true;
-                        continue;
-                    }
+                    if (n > 0) continue;
                     if (n == 0) break;
                     if (errno == EINTR) continue;
-                    if (errno != EAGAIN && errno != EWOULDBLOCK) break;
-                    if (!peer_was_sending || !io::wait_ready(fd, true, deadline)) break;
+                    if ((errno != EAGAIN && errno != EWOULDBLOCK) || !io::wait_ready(fd, true, deadline)) break;
                 }
             }
         }

@@ -9,10 +9,11 @@
 cmake_minimum_required(VERSION 3.25)
 
 function(run)
+  list(JOIN ARGN " " command_line)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 300)
-  message("$ ${ARGN}\n${out}${err}")
+  message("$ ${command_line}\n${out}${err}")
   if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "failed (${rc}): ${ARGN}")
+    message(FATAL_ERROR "failed (${rc}): ${command_line}")
   endif()
 endfunction()
 
@@ -71,7 +72,8 @@ else()
     run(openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ${pki}/${leaf}.key)
     file(CHMOD ${pki}/${leaf}.key PERMISSIONS OWNER_READ OWNER_WRITE)
     run(openssl req -new -key ${pki}/${leaf}.key -subj "/CN=${leaf}" -out ${pki}/${leaf}.csr)
-    run(openssl x509 -req -in ${pki}/${leaf}.csr -CA ${pki}/ca.pem -CAkey ${pki}/ca.key -set_serial 0x${leaf}01
+    string(RANDOM LENGTH 16 ALPHABET 0123456789ABCDEF serial)
+    run(openssl x509 -req -in ${pki}/${leaf}.csr -CA ${pki}/ca.pem -CAkey ${pki}/ca.key -set_serial 0x7${serial}
         -days 30 -sha256 -extfile ${pki}/${leaf}.ext -out ${pki}/${leaf}.leaf)
     file(READ ${pki}/${leaf}.leaf leaf_pem)
     file(READ ${pki}/ca.pem ca_pem)

@@ -80,9 +80,9 @@ SSX_API const char *ssx_version(void);
 #define SSX_E_BUFFER_TOO_SMALL 3   /* EMSGSIZE: a length is too small; see size negotiation */
 #define SSX_E_NOT_SOCKET 4         /* ENOTSOCK: the descriptor is not a socket */
 #define SSX_E_BAD_DESCRIPTOR 5     /* EBADF: the descriptor is not open */
-#define SSX_E_UNSUPPORTED_SOCKET 6 /* EINVAL: not AF_INET/AF_INET6 with SOCK_STREAM */
+#define SSX_E_UNSUPPORTED_SOCKET 6 /* EINVAL: not AF_INET/AF_INET6, or neither stream nor datagram */
 #define SSX_E_ADDRESS_FAMILY 7     /* EAFNOSUPPORT: the address family is not supported */
-#define SSX_E_NOT_SUPPORTED 8      /* EOPNOTSUPP: a protocol or feature is not available (IPsec) */
+#define SSX_E_NOT_SUPPORTED 8      /* EOPNOTSUPP: not available: IPsec, datagram (UDP) sockets */
 #define SSX_E_ALREADY_CONNECTED 9  /* EISCONN: the call must come before connect/accept */
 #define SSX_E_ALREADY_BOUND 10     /* EINVAL: security must be set before bind */
 #define SSX_E_ALREADY_SET 11       /* EALREADY: security may be set only once per socket */
@@ -198,7 +198,7 @@ SSX_API size_t ssx_query_info_size(void);
  *
  * Errors: SSX_E_BAD_DESCRIPTOR, SSX_E_NOT_SOCKET, SSX_E_UNSUPPORTED_SOCKET,
  *   SSX_E_INVALID_ARGUMENT (size too small for the fields used, unknown flags or protocol),
- *   SSX_E_NOT_SUPPORTED (IPSEC, IPSEC2), SSX_E_ALREADY_SET, SSX_E_ALREADY_CONNECTED,
+ *   SSX_E_NOT_SUPPORTED (IPSEC, IPSEC2, a datagram socket), SSX_E_ALREADY_SET, SSX_E_ALREADY_CONNECTED,
  *   SSX_E_ALREADY_BOUND (bound but not listening), SSX_E_POLICY, SSX_E_POLICY_FORBIDS,
  *   SSX_E_NO_CREDENTIALS, SSX_E_CREDENTIALS. */
 SSX_API int ssx_set_socket_security(int fd, const ssx_security_settings *settings);
@@ -287,8 +287,9 @@ SSX_API ssize_t ssx_recv(int fd, void *buf, size_t len, int flags);
 SSX_API int ssx_shutdown(int fd, int how);
 
 /* Closes the socket and forgets its security state. Before closing, ssx sends close_notify, shuts
- * down the sending side and drains unread input (waiting at most 250 ms for the peer's end only if
- * the peer was still sending), so the peer does not lose data to a TCP reset. Tokens taken from the socket stay valid. Any descriptor ssx does not know is simply
+ * down the sending side and drains input until the peer's end or for at most 250 ms, so the peer
+ * does not lose data to a TCP reset. SO_LINGER on the socket sets that budget instead (l_linger
+ * seconds, at most 10; l_linger = 0: no wait, an abortive close). Tokens taken from the socket stay valid. Any descriptor ssx does not know is simply
  * close()d. Errors: SSX_E_BAD_DESCRIPTOR, SSX_E_IO. The descriptor is closed in every case. */
 SSX_API int ssx_close(int fd);
 

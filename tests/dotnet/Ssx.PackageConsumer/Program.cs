@@ -8,6 +8,9 @@ using System.Net.Sockets;
 using System.Threading.Tasks;
 using Ssx;
 
+// Ssx is a Linux library: say so, as any consumer does (otherwise CA1416 flags every call).
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
 if (args.Length != 1)
 {
     Console.Error.WriteLine("usage: Ssx.PackageConsumer <pki folder with ca.pem, server.pem/.key, client.pem/.key>");

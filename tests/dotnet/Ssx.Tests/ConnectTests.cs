@@ -97,6 +97,7 @@ public sealed class ConnectTests : IDisposable
             Assert.Equal(TokenAccessRights.Impersonate, token.Access);
             Fails(SecureSocketError.AccessDenied, () => _ = token.Name);
             Fails(SecureSocketError.AccessDenied, () => _ = token.Fingerprint);
+            Assert.Equal("PeerToken (SSX_E_ACCESS_DENIED)", token.ToString());
         }
         client.SecureClose();
         Within(server);
@@ -287,6 +288,48 @@ public sealed class ConnectTests : IDisposable
         Assert.Contains(e.Code, new[] { SecureSocketError.PeerNotTls, SecureSocketError.Handshake, SecureSocketError.Protocol });
         client.Dispose();
         Within(server);
+    }
+
+    [Fact]
+    public void AllowInsecureFallsBackToClearTextWithAPlainPeer()
+    {
+        // A plain-text service: the first connection receives ssx's ClientHello and is dropped;
+        // ssx then reconnects in clear text, and this service echoes one line on that connection.
+        using var plain = NewTcp();
+        plain.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        plain.Listen(2);
+        Task<string> server = OnThread(() =>
+        {
+            using (Socket first = plain.Accept())
+            {
+                first.Send(Encoding.ASCII.GetBytes("220 plain text only\r\n"));
+            }
+            using Socket second = plain.Accept();
+            using var ns = new NetworkStream(second);
+            string line = new StreamReader(ns).ReadLine()!;
+            ns.Write(Encoding.ASCII.GetBytes("echo: " + line + "\n"));
+            return line;
+        });
+        SecuritySettings settings = _pki.Settings("client");
+        settings.Flags = SecuritySettingsFlags.AllowInsecure;
+        using Socket client = Client(settings);
+        client.SecureConnect(plain.LocalEndPoint!);
+        using (SecurityInfo info = client.QuerySocketSecurity(TokenAccessRights.Query))
+        {
+            Assert.False(info.IsSecured);
+            Assert.False(info.IsEncrypted);
+            Assert.Equal(SecurityProtocol.Default, info.Protocol);
+            Assert.Equal(0, info.TlsVersion);
+            Assert.Equal("", info.CipherSuite);
+            Assert.Null(info.PeerApplicationToken); // nobody was authenticated
+        }
+        Fails(SecureSocketError.NotSecured, () => client.ImpersonatePeer());
+        using (var stream = new SecureStream(client))
+        {
+            stream.Write(Encoding.ASCII.GetBytes("in the clear\n"));
+            Assert.Equal("echo: in the clear", new StreamReader(stream).ReadLine());
+        }
+        Assert.Equal("in the clear", Within(server));
     }
 
     [Fact]

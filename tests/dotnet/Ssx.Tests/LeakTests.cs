@@ -93,7 +93,7 @@ public sealed class LeakTests : IDisposable
             var cs = new SecureStream(client, ownsSocket: true);
             cs.WriteByte(42);
             Assert.Equal(42, cs.ReadByte());
-            Within(server);
+            // End this side before waiting for the server: its close waits (briefly) for our end.
             if (dispose)
             {
                 cinfo.Dispose();
@@ -103,6 +103,7 @@ public sealed class LeakTests : IDisposable
             {
                 cs.Shutdown();
             }
+            Within(server);
         }
     }
 }

@@ -68,10 +68,15 @@ public sealed class SettingsTests : IDisposable
     }
 
     [Fact]
-    public void UdpSocketsAreNotSupported()
+    public void OnlyTcpSocketsAreSupported()
     {
+        using var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        Fails(SecureSocketError.UnsupportedSocket, () => unix.SetSocketSecurity(_pki.Settings("client")));
+        Assert.False(unix.IsSecureSocket());
+        // Datagram sockets: refused (DTLS is not in this release).
         using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        Fails(SecureSocketError.UnsupportedSocket, () => udp.SetSocketSecurity(_pki.Settings("client")));
+        var e = Assert.Throws<SecureSocketException>(() => udp.SetSocketSecurity(_pki.Settings("client")));
+        Assert.Contains(e.Code, new[] { SecureSocketError.UnsupportedSocket, SecureSocketError.NotSupported });
     }
 
     [Fact]
@@ -131,6 +136,12 @@ public sealed class SettingsTests : IDisposable
         using Socket s = Client(_pki.Settings("client"), target: null);
         Fails(SecureSocketError.InvalidArgument, () => s.SetPeerTargetName(""));
         Fails(SecureSocketError.InvalidArgument, () => s.SetPeerTargetName("spiffe://"));
+        // Text crosses as UTF-8: ssx received the 4 bytes of U+1F600 (its message escapes them).
+        var e = Fails(SecureSocketError.InvalidArgument, () => s.SetPeerTargetName("db-\U0001F600 .corp"));
+        Assert.Contains(@"'db-\xF0\x9F\x98\x80 .corp'", e.Message);
+        // A NUL would end the string early in C: refused before it gets there.
+        Assert.Throws<ArgumentException>(() => s.SetPeerTargetName("server.test\0.evil"));
+        Assert.Throws<ArgumentException>(() => Client(new SecuritySettings { TrustFile = _pki.Ca + "\0x" }, target: null));
         s.SetPeerTargetName("spiffe://test/server");
         s.SetPeerTargetName("host/server.test:443/svc");
         s.SetPeerTargetName("db.corp", new IPEndPoint(IPAddress.Parse("192.0.2.7"), 0));

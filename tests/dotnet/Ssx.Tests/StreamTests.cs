@@ -222,10 +222,15 @@ public sealed class StreamTests : IDisposable
             Thread.Sleep(100);
             Assert.False(reader.IsCompleted);
             cs.Dispose();
-            Assert.True(reader.Wait(Limit), "the blocked read did not end when the stream was disposed");
+            var e = Assert.Throws<AggregateException>(() => reader.Wait(Limit));
+            var io = Assert.IsType<IOException>(e.InnerException);
+            Assert.Contains("disposed", io.Message);
             Assert.False(cs.CanRead);
             Assert.Throws<ObjectDisposedException>(() => cs.Read(new byte[1]));
             Assert.True(client.SafeHandle.IsClosed);
+            // The server sees the orderly end (close_notify), not a truncation or an alert.
+            using var ss = new SecureStream(server);
+            Assert.Equal(-1, ss.ReadByte());
         }
     }
 
