@@ -5,10 +5,39 @@
 // message naming the parent process, and ssx_close only closes the child's descriptor: no close_notify, no
 // shutdown() of the shared socket. The parent's connection goes on untouched.
 #include "../common/capabilities.hpp"
+#include <sys/syscall.h>
+
+#include <filesystem>
+#include <fstream>
+
 #include "harness.hpp"
 
 namespace ssx::test {
 namespace {
+
+// True once every other thread of this process is blocked in the kernel (state 'S' in
+// /proc/self/task/*/stat), checked twice in a row; false if that does not happen within `limit`.
+bool other_threads_asleep(std::chrono::milliseconds limit) {
+    const auto give_up = std::chrono::steady_clock::now() + limit;
+    const std::string self = std::to_string(::syscall(SYS_gettid));
+    int quiet_rounds = 0;
+    while (std::chrono::steady_clock::now() < give_up) {
+        bool all_asleep = true;
+        for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+            if (task.path().filename() == self) continue;
+            std::ifstream stat(task.path() / "stat");
+            std::string line;
+            std::getline(stat, line);
+            size_t close = line.rfind(')');
+            if (close == std::string::npos || close + 2 >= line.size() || line[close + 2] != 'S') all_asleep = false;
+        }
+        quiet_rounds = all_asleep ? quiet_rounds + 1 : 0;
+        if (quiet_rounds >= 2) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+}
+
 
 class ForkTest : public ::testing::Test {
 protected:
@@ -86,6 +115,10 @@ TEST_F(ForkTest, ChildCanMakeItsOwnSecuredConnection) {
     Listener second = listen_on(&server_);
     auto srv = serve_once(second.fd());
     const Address to_second = second.address;
+    // The new server thread must be parked in accept() before the fork: a thread caught inside
+    // malloc would leave the allocator's lock held in the child (a fork of a threaded process may
+    // only rely on what no other thread was using; GCC 12's ASan allocator shows it).
+    ASSERT_TRUE(other_threads_asleep(std::chrono::seconds(5)));
     std::string child = run_in_child([id, to_second]() -> std::string {
         Outcome c;
         Socket fd = connect_client(id, "server.test", to_second, &c);
