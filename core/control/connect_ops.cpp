@@ -11,6 +11,7 @@
 #include "control/control.hpp"
 #include "control/handshake.hpp"
 #include "control/socket_checks.hpp"
+#include "control/socket_setup.hpp"
 #include "endpoint/endpoint_table.hpp"
 #include "identity/principal.hpp"
 #include "io/wait.hpp"
@@ -35,6 +36,7 @@ std::chrono::milliseconds timeout_of(const Endpoint& ep) {
              " and call ssx_handshake() again");
 }
 
+// Called with ep.tls_mu held and ep.tls set: the session cannot be freed while it is read.
 void mark_secured(Endpoint& ep) {
     tls::Connection& c = *ep.tls;
     std::optional<identity::Account> account;
@@ -69,7 +71,8 @@ bool decide_server_protocol(Endpoint& ep) {
         tls::ConnectionSetup setup;
         setup.context = tls::Context::get(ep.config->context_options(tls::Role::server));
         std::lock_guard lock(ep.tls_mu);
-        ep.tls = std::make_unique<tls::Connection>(ep.fd, std::move(setup));
+        if (ep.closed) fail(SSX_E_NOT_CONNECTED, "the connection was closed during its handshake");
+        if (!ep.tls) ep.tls = std::make_unique<tls::Connection>(ep.fd, std::move(setup));
     } else {
         std::lock_guard lock(ep.mu);
         ep.state = EndpointState::clear;
@@ -82,19 +85,33 @@ void drive(Endpoint& ep, bool may_block) {
     for (;;) {
         tls::Step step = tls::Step::want_read;
         bool awaiting = false;
-        if (!ep.tls) {
+        bool have_tls = false;
+        {
+            // Everything touching the session happens under its lock, so an ssx_close() from another
+            // thread can never free it underneath the handshake.
+            std::lock_guard lock(ep.tls_mu);
+            if (ep.closed) fail(SSX_E_NOT_CONNECTED, "the connection was closed during its handshake");
+            if (ep.tls) {
+                have_tls = true;
+                step = ep.tls->handshake();
+                awaiting = ep.tls->awaiting_confirmation();
+                if (step == tls::Step::done) {
+                    mark_secured(ep);
+                    return;
+                }
+            }
+        }
+        if (!have_tls) {
+            // Only a server with ALLOW_INSECURE starts without a session (it decides from the
+            // client's first byte); anything else is a bug, and never a reason to go clear text.
+            if (!ep.is_server || !ep.config->allow_insecure()) {
+                fail(SSX_E_INTERNAL, "a secured endpoint has no TLS session; refusing to continue");
+            }
             if (decide_server_protocol(ep)) {
-                if (!ep.tls) return;  // clear text
+                std::lock_guard lock(ep.mu);
+                if (ep.state == EndpointState::clear) return;
                 continue;
             }
-        } else {
-            std::lock_guard lock(ep.tls_mu);
-            step = ep.tls->handshake();
-            awaiting = ep.tls->awaiting_confirmation();
-        }
-        if (ep.tls && step == tls::Step::done) {
-            mark_secured(ep);
-            return;
         }
         if (Clock::now() >= ep.deadline && !awaiting) {
             fail(SSX_E_TIMEOUT, "the TLS handshake did not complete within " +
@@ -121,8 +138,12 @@ void drive(Endpoint& ep, bool may_block) {
     }
 }
 
-bool fallback_allowed(const Endpoint& ep, const Error& e) {
-    if (ep.is_server || !ep.config->allow_insecure() || !ep.tls || ep.tls->peer_spoke_tls()) return false;
+bool fallback_allowed(Endpoint& ep, const Error& e) {
+    if (ep.is_server || !ep.config->allow_insecure()) return false;
+    {
+        std::lock_guard lock(ep.tls_mu);
+        if (ep.closed || !ep.tls || ep.tls->peer_spoke_tls()) return false;
+    }
     switch (e.code()) {
         case SSX_E_PEER_NOT_TLS:
         case SSX_E_PEER_CLOSED:
@@ -148,6 +169,12 @@ void fall_back_to_clear(Endpoint& ep) {
         fail(SSX_E_IO, e, std::string("clear-text fallback: socket() failed: ") + std::strerror(e));
     }
     auto close_new = [&] { ::close(nfd); };
+    try {
+        copy_socket_setup(ep.fd, nfd);
+    } catch (...) {
+        close_new();
+        throw;
+    }
     if (::connect(nfd, reinterpret_cast<const sockaddr*>(&ep.remote), ep.remote_len) != 0 && errno != EINPROGRESS) {
         int e = errno;
         close_new();
@@ -176,6 +203,7 @@ void fall_back_to_clear(Endpoint& ep) {
     EndpointTable::instance().refresh_identity(ep);
     {
         std::lock_guard lock(ep.tls_mu);
+        if (ep.closed) fail(SSX_E_NOT_CONNECTED, "the connection was closed during its handshake");
         ep.tls.reset();
     }
     std::lock_guard lock(ep.mu);
@@ -248,9 +276,12 @@ void continue_handshake(Endpoint& ep, bool may_block) {
 
 EndpointState established_state(Endpoint& ep, bool dontwait) {
     EndpointState state;
+    std::string failure;
+    int failure_code = 0;
     {
         std::lock_guard lock(ep.mu);
         state = ep.state;
+        if (state == EndpointState::failed) failure = ep.failure, failure_code = ep.failure_code;
     }
     switch (state) {
         case EndpointState::secured:
@@ -259,7 +290,7 @@ EndpointState established_state(Endpoint& ep, bool dontwait) {
         case EndpointState::configured:
             fail(SSX_E_NOT_CONNECTED, "socket " + std::to_string(ep.fd) + " is not connected; call ssx_connect() first");
         case EndpointState::failed:
-            fail(ep.failure_code, ep.inherited ? ep.failure : "the connection failed earlier (" + ep.failure + "); close it");
+            fail(failure_code, ep.inherited ? failure : "the connection failed earlier (" + failure + "); close it");
         case EndpointState::connecting:
         case EndpointState::handshaking:
             break;

@@ -183,6 +183,7 @@ void shutdown(int fd, int how) {
             tls::Step step;
             {
                 std::lock_guard lock(ep->tls_mu);
+                if (!ep->tls) fail(SSX_E_NOT_CONNECTED, "ssx_shutdown: the connection is closed");
                 step = ep->tls->shutdown_send();
             }
             if (step == tls::Step::done) break;
@@ -218,6 +219,7 @@ void close(int fd) {
                         tls::Step step;
                         {
                             std::lock_guard lock(ep->tls_mu);
+                            if (!ep->tls) break;
                             step = ep->tls->shutdown_send();
                         }
                         if (step == tls::Step::done || !io::wait_ready(fd, false, deadline)) break;
@@ -241,9 +243,10 @@ void close(int fd) {
     } catch (const Error&) {
         // Best effort: the descriptor is closed below whatever happened.
     }
-    if (ep && !ep->inherited) {
+    if (ep) {
         std::lock_guard lock(ep->tls_mu);
-        ep->tls.reset();
+        ep->closed = true;  // a handshake running on another thread stops at its next step
+        if (!ep->inherited) ep->tls.reset();
     }
     if (::close(fd) != 0) {
         int e = errno;

@@ -63,13 +63,15 @@ void query(int fd, const ssx_query_template* tmpl, ssx_query_info* info, size_t*
     }
     EndpointState state;
     std::shared_ptr<const identity::Principal> peer;
+    std::string failure;
     {
         std::lock_guard lock(ep->mu);
         state = ep->state;
         peer = ep->peer;
+        failure = ep->failure;
     }
     if (state == EndpointState::failed) {
-        fail(SSX_E_NOT_CONNECTED, "ssx_query_socket_security: the connection failed (" + ep->failure + ")");
+        fail(SSX_E_NOT_CONNECTED, "ssx_query_socket_security: the connection failed (" + failure + ")");
     }
     if (state != EndpointState::secured && state != EndpointState::clear) {
         fail(SSX_E_NOT_CONNECTED, "ssx_query_socket_security: socket " + std::to_string(fd) +

@@ -8,7 +8,11 @@
 
 namespace ssx {
 
-bool SocketConfig::allow_insecure() const { return (flags & SSX_SETTINGS_ALLOW_INSECURE) != 0; }
+// GUARANTEE_ENCRYPTION means "no connection unless encrypted" (Windows: if encryption is not
+// possible, nothing is sent and no connection is made), so it overrides ALLOW_INSECURE.
+bool SocketConfig::allow_insecure() const {
+    return (flags & SSX_SETTINGS_ALLOW_INSECURE) && !(flags & SSX_SETTINGS_GUARANTEE_ENCRYPTION);
+}
 
 tls::ContextOptions SocketConfig::context_options(tls::Role role) const {
     tls::ContextOptions o;

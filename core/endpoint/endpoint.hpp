@@ -72,7 +72,8 @@ struct Endpoint {
     socklen_t remote_len = 0;
 
     std::mutex tls_mu;
-    std::unique_ptr<tls::Connection> tls;
+    std::unique_ptr<tls::Connection> tls;  // guarded by tls_mu
+    bool closed = false;                   // guarded by tls_mu: ssx_close() has run
 };
 
 }  // namespace ssx

@@ -89,7 +89,8 @@ std::optional<Account> map_account(X509* leaf, const std::vector<policy::Identit
         } catch (const Error& err) {
             fail(SSX_E_POLICY, where(entry) + ": peer: " + err.message());
         }
-        if (!tls::match_peer(pattern, leaf).ok) continue;
+        // Authorization, not server identity: a wildcard certificate never maps to an account.
+        if (!tls::match_peer(pattern, leaf, /*certificate_wildcards=*/false).ok) continue;
 
         if (entry.user) return resolve_user(entry, *entry.user);
         if (entry.uid) {

@@ -104,7 +104,21 @@ void impersonate(std::shared_ptr<const identity::Principal> principal, const Opt
         // Reserve before switching so that recording the frame afterwards cannot throw: a
         // switched thread must never be left without the frame that knows how to switch back.
         t_stack.reserve(t_stack.size() + 1);
-        switch_thread_credentials(target, frame.saved);  // rolls back itself on failure
+        try {
+            switch_thread_credentials(target, frame.saved);  // rolls back itself on failure
+        } catch (const Error&) {
+            // If even the rollback failed, the thread is partly switched: keep the frame so that
+            // current() tells the truth and ssx_revert_impersonation() can try again.
+            bool unchanged = false;
+            try {
+                ThreadCredentials now = read_thread_credentials();
+                unchanged = now.fsuid == frame.saved.fsuid && now.fsgid == frame.saved.fsgid &&
+                            now.groups == frame.saved.groups;
+            } catch (const Error&) {
+            }
+            if (!unchanged) t_stack.push_back(std::move(frame));  // capacity reserved: no throw
+            throw;
+        }
     } else {
         t_stack.reserve(t_stack.size() + 1);
     }

@@ -276,3 +276,56 @@ TEST_F(InsecureTest, TwoFlaggedPeersStillUseTls) {
 
 }  // namespace
 }  // namespace ssx::test
+
+namespace ssx::test {
+namespace {
+
+// GUARANTEE_ENCRYPTION means "no connection unless encrypted": it wins over ALLOW_INSECURE, so the
+// combination never falls back to clear text.
+TEST_F(InsecureTest, GuaranteeEncryptionOverridesAllowInsecure) {
+    PlainServer plain(AF_INET, 2, greeting_server);
+    Identity both = insecure(client_);
+    both.flags |= SSX_SETTINGS_GUARANTEE_ENCRYPTION;
+    Socket fd(secured_client(both, "server.test"));
+    Outcome o = connect_to(fd.get(), plain.address());
+    EXPECT_TRUE(failed_with(o, SSX_E_PEER_NOT_TLS, EPROTO)) << describe(o);
+    fd.reset();
+    std::vector<std::string> received = plain.join();
+    EXPECT_EQ(received.size(), 1u) << "no second, clear-text connection may be made";
+}
+
+// The fallback connection keeps the application's setup: here the source address it bound
+// (127.0.0.2), so clear text never leaves from another address than the application chose.
+TEST_F(InsecureTest, FallbackKeepsTheSourceAddressTheApplicationBound) {
+    PlainServer plain(AF_INET, 2, [](int fd, size_t, std::string& received) {
+        sockaddr_in peer{};
+        socklen_t len = sizeof peer;
+        ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len);
+        char text[INET_ADDRSTRLEN] = {};
+        ::inet_ntop(AF_INET, &peer.sin_addr, text, sizeof text);
+        received = text;  // record where each connection came from
+        plain_send(fd, kGreeting);
+    });
+    int raw = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    Socket fd(raw);
+    const Identity id = insecure(client_);  // settings() borrows its strings: keep it alive
+    ssx_security_settings s = id.settings();
+    ASSERT_EQ(ssx_set_socket_security(fd.get(), &s), 0) << ssx_last_error_message();
+    // Bound after ssx_set_socket_security: a client may pick its source address before connect.
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    from.sin_addr.s_addr = htonl(0x7f000002);  // 127.0.0.2
+    ASSERT_EQ(::bind(fd.get(), reinterpret_cast<sockaddr*>(&from), sizeof from), 0) << std::strerror(errno);
+    ASSERT_EQ(ssx_set_peer_target_name(fd.get(), nullptr, 0, "server.test"), 0);
+    Outcome o = connect_to(fd.get(), plain.address());
+    ASSERT_TRUE(succeeded(o)) << describe(o);
+    expect_clear_text(fd.get());
+    fd.reset();
+    std::vector<std::string> received = plain.join();
+    ASSERT_EQ(received.size(), 2u);
+    EXPECT_EQ(received[0], "127.0.0.2");
+    EXPECT_EQ(received[1], "127.0.0.2") << "the clear-text fallback left from another source address";
+}
+
+}  // namespace
+}  // namespace ssx::test

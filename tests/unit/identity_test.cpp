@@ -20,6 +20,7 @@
 #include "common/error.hpp"
 #include "common/openssl_ptr.hpp"
 #include "identity/principal.hpp"
+#include "provider/tls/name_match.hpp"
 #include "pki/dev_pki.hpp"
 #include "ssx/ssx.h"
 
@@ -392,6 +393,23 @@ TEST_F(IdentityMap, BadEntriesArePolicyErrors) {
     auto empty = map_error(cert_, {entry("db.corp", 13)});
     EXPECT_EQ(empty.code(), SSX_E_POLICY);
     EXPECT_NE(empty.message().find("identity_map line 13"), std::string::npos) << empty.message();
+}
+
+}  // namespace
+
+namespace {
+
+// Authorization is not server identity: a certificate for "*.svc.corp" proves the target name
+// "admin.svc.corp" to a client (RFC 6125), but must never be mapped to admin's local account.
+TEST(IdentityMapWildcards, AWildcardCertificateNeverMapsToASpecificName) {
+    ssx::ossl::X509Ptr wildcard = pki().issue(leaf("wildcard", {"*.svc.corp"}));
+    const auto target = ssx::tls::parse_target_name("admin.svc.corp");
+    EXPECT_TRUE(ssx::tls::match_peer(target, wildcard.get()).ok) << "server identity: wildcards apply";
+    EXPECT_FALSE(map_account(wildcard.get(), {by_uid("admin.svc.corp", 1234, 1)}).has_value())
+        << "authorization: a wildcard certificate must not stand in for admin.svc.corp";
+    // The exact name still maps.
+    ssx::ossl::X509Ptr exact = pki().issue(leaf("admin", {"admin.svc.corp"}));
+    EXPECT_TRUE(map_account(exact.get(), {by_uid("admin.svc.corp", 1234, 1)}).has_value());
 }
 
 }  // namespace

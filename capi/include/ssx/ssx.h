@@ -155,7 +155,8 @@ SSX_API const char *ssx_error_name(int code);
 
 /* Flags of ssx_security_settings.flags. Values match Windows' SOCKET_SETTINGS_*. */
 #define SSX_SETTINGS_GUARANTEE_ENCRYPTION 0x1u /* refuse any suite without encryption */
-#define SSX_SETTINGS_ALLOW_INSECURE 0x2u       /* fall back to clear text if the peer has no TLS */
+#define SSX_SETTINGS_ALLOW_INSECURE 0x2u       /* fall back to clear text if the peer has no TLS
+                                                 * (never with GUARANTEE_ENCRYPTION, which wins) */
 
 typedef struct ssx_security_settings {
     uint32_t size;     /* sizeof(ssx_security_settings) */

@@ -169,6 +169,10 @@ void Connection::reauthorize_resumed() {
         fail(SSX_E_NO_PEER_CERT, std::string("the resumed session carries no ") + who +
                                      " certificate; reconnect without resumption");
     }
+    if (X509_cmp_current_time(X509_get0_notBefore(leaf)) > 0) {
+        fail(SSX_E_CERT_NOT_YET_VALID, std::string("the ") + who + "'s certificate (" + subject_of(leaf) +
+                                           ") is not valid yet (clock change?); resumption refused");
+    }
     if (X509_cmp_current_time(X509_get0_notAfter(leaf)) < 0) {
         fail(SSX_E_CERT_EXPIRED, std::string("the ") + who + "'s certificate (" + subject_of(leaf) +
                                      ") expired on " + time_text(X509_get0_notAfter(leaf)) +

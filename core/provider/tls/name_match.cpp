@@ -603,7 +603,7 @@ std::optional<std::string> svid_spiffe_id(X509* leaf, std::string* why_not) {
     return std::string(id);
 }
 
-MatchResult match_peer(const TargetName& target, X509* leaf) {
+MatchResult match_peer(const TargetName& target, X509* leaf, bool certificate_wildcards) {
     if (leaf == nullptr) {
         return {false, "no peer certificate to match target name '" + printable(target.original) +
                            "'"};
@@ -614,7 +614,8 @@ MatchResult match_peer(const TargetName& target, X509* leaf) {
             // as the whole left-most label, and OpenSSL further refuses "*.tld"-style patterns.
             int rc = X509_check_host(leaf, target.value.data(), target.value.size(),
                                      X509_CHECK_FLAG_NEVER_CHECK_SUBJECT |
-                                         X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+                                         X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
+                                         (certificate_wildcards ? 0u : X509_CHECK_FLAG_NO_WILDCARDS),
                                      nullptr);
             if (rc == 1) return {true, {}};
             if (rc < 0) {

@@ -45,7 +45,10 @@ struct MatchResult {
 // Checks a peer leaf certificate against a target name. For SPIFFE kinds the X509-SVID leaf rules
 // apply too: exactly one URI SAN, not a CA, no keyCertSign/cRLSign key usage. Never uses the
 // subject CN for DNS names (docs/security-model.md).
-MatchResult match_peer(const TargetName& target, X509* leaf);
+// certificate_wildcards: whether a wildcard DNS SAN in the certificate ("*.svc.corp") may match.
+// True for target names (RFC 6125 server identity); false for authorization ([[identity_map]]),
+// where a certificate for "*.svc.corp" must not stand in for the account of "admin.svc.corp".
+MatchResult match_peer(const TargetName& target, X509* leaf, bool certificate_wildcards = true);
 
 // "DNS:a, IP:1.2.3.4, URI:spiffe://x" — the SANs a certificate presents, for messages (at most 16
 // names, then "... (N more)").
