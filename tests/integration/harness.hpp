@@ -510,6 +510,20 @@ inline std::future<Served> echo_once(int listener) {
     });
 }
 
+// A fixture whose tests share one PKI, made once per test suite (key generation is the slow part),
+// with the usual client and server identities.
+class SharedPkiTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() { pki_ = new Pki(); }
+    static void TearDownTestSuite() {
+        delete pki_;
+        pki_ = nullptr;
+    }
+    static inline Pki* pki_ = nullptr;
+    Identity client_ = identity(*pki_, "client");
+    Identity server_ = identity(*pki_, "server");
+};
+
 // A plain TCP server (no ssx): accepts up to `connections` connections one after another and runs
 // `behaviour(fd, index)` on each; records every byte each connection received. Bounded in time.
 class PlainServer {

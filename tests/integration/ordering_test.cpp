@@ -11,16 +11,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class OrderingTest : public ::testing::Test {
+class OrderingTest : public SharedPkiTest {
 protected:
-    static void SetUpTestSuite() { pki_ = new Pki(); }
-    static void TearDownTestSuite() {
-        delete pki_;
-        pki_ = nullptr;
-    }
-    static Pki* pki_;
-    Identity client_ = identity(*pki_, "client");
-    Identity server_ = identity(*pki_, "server");
 
     Outcome secure(int fd, const Identity& id) {
         ssx_security_settings s = id.settings();
@@ -30,7 +22,6 @@ protected:
     static Socket tcp(int family = AF_INET) { return Socket(::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0)); }
 };
 
-Pki* OrderingTest::pki_ = nullptr;
 
 TEST_F(OrderingTest, SecurityIsSetOnlyOnce) {
     Socket fd = tcp();

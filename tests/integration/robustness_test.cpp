@@ -11,16 +11,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class RobustnessTest : public ::testing::Test {
+class RobustnessTest : public SharedPkiTest {
 protected:
-    static void SetUpTestSuite() { pki_ = new Pki(); }
-    static void TearDownTestSuite() {
-        delete pki_;
-        pki_ = nullptr;
-    }
-    static Pki* pki_;
-    Identity server_ = identity(*pki_, "server");
-    Identity client_ = identity(*pki_, "client");
 
     Identity quick_server() {
         Identity s = server_;
@@ -39,7 +31,6 @@ protected:
     }
 };
 
-Pki* RobustnessTest::pki_ = nullptr;
 
 // The first bytes of a real ClientHello record header: handshake (0x16), TLS 1.0 record version,
 // length 512, then "ClientHello" (1) with a length — and nothing more.
