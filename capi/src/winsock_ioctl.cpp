@@ -22,12 +22,6 @@ namespace ssx::winsock {
 
 namespace {
 
-int int_option(int fd, int option) {
-    int value = -1;
-    socklen_t len = sizeof value;
-    if (::getsockopt(fd, SOL_SOCKET, option, &value, &len) != 0) return -1;
-    return value;
-}
 
 // The socket checks every operation starts with. Windows has two codes the native API folds into
 // one: WSAEAFNOSUPPORT for a family other than AF_INET/AF_INET6, WSAEINVAL for a type other than
@@ -35,8 +29,8 @@ int int_option(int fd, int option) {
 // core with WSAEOPNOTSUPP after their arguments have been checked.
 SocketKind classify(int fd) {
     ssx::socket_identity(fd);  // SSX_E_BAD_DESCRIPTOR / SSX_E_NOT_SOCKET → WSAENOTSOCK
-    const int family = int_option(fd, SO_DOMAIN);
-    const int type = int_option(fd, SO_TYPE);
+    const int family = control::socket_int_option(fd, SO_DOMAIN);
+    const int type = control::socket_int_option(fd, SO_TYPE);
     if (family != AF_INET && family != AF_INET6) {
         wsa_fail(WSAEAFNOSUPPORT, SSX_E_UNSUPPORTED_SOCKET,
                  "socket " + std::to_string(fd) + " has address family " + std::to_string(family) +

@@ -36,6 +36,12 @@ std::chrono::milliseconds timeout_of(const Endpoint& ep) {
              " and call ssx_handshake() again");
 }
 
+[[noreturn]] void handshake_timed_out(const Endpoint& ep) {
+    fail(SSX_E_TIMEOUT, "the TLS handshake did not complete within " +
+                            std::to_string(ep.config->handshake_timeout_ms) +
+                            " ms; the peer is silent or too slow (handshake_timeout_ms)");
+}
+
 // Called with ep.tls_mu held and ep.tls set: the session cannot be freed while it is read.
 void mark_secured(Endpoint& ep) {
     tls::Connection& c = *ep.tls;
@@ -114,9 +120,7 @@ void drive(Endpoint& ep, bool may_block) {
             }
         }
         if (Clock::now() >= ep.deadline && !awaiting) {
-            fail(SSX_E_TIMEOUT, "the TLS handshake did not complete within " +
-                                    std::to_string(ep.config->handshake_timeout_ms) +
-                                    " ms; the peer is silent or too slow (handshake_timeout_ms)");
+            handshake_timed_out(ep);
         }
         if (!may_block) want(step, "TLS handshake");
         auto deadline = ep.deadline;
@@ -131,9 +135,7 @@ void drive(Endpoint& ep, bool may_block) {
                 ep.tls->skip_confirmation();
                 continue;
             }
-            fail(SSX_E_TIMEOUT, "the TLS handshake did not complete within " +
-                                    std::to_string(ep.config->handshake_timeout_ms) +
-                                    " ms; the peer is silent or too slow (handshake_timeout_ms)");
+            handshake_timed_out(ep);
         }
     }
 }
@@ -160,10 +162,7 @@ bool fallback_allowed(Endpoint& ep, const Error& e) {
 // The peer does not speak TLS and the application allowed clear text: the bytes of our ClientHello
 // already went to it, so talk to it on a fresh connection, installed under the same descriptor.
 void fall_back_to_clear(Endpoint& ep) {
-    int domain = 0;
-    socklen_t len = sizeof domain;
-    ::getsockopt(ep.fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
-    int nfd = ::socket(domain, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int nfd = ::socket(socket_int_option(ep.fd, SO_DOMAIN), SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (nfd < 0) {
         int e = errno;
         fail(SSX_E_IO, e, std::string("clear-text fallback: socket() failed: ") + std::strerror(e));
@@ -186,7 +185,7 @@ void fall_back_to_clear(Endpoint& ep) {
         fail(SSX_E_TIMEOUT, "clear-text fallback: connect timed out");
     }
     int err = 0;
-    len = sizeof err;
+    socklen_t len = sizeof err;
     ::getsockopt(nfd, SOL_SOCKET, SO_ERROR, &err, &len);
     if (err != 0) {
         close_new();

@@ -46,9 +46,9 @@ std::shared_ptr<Endpoint> data_endpoint(int fd, const char* operation) {
          std::string(operation) + " would block: wait until the socket is " + (read ? "readable" : "writable"));
 }
 
-[[noreturn]] void clear_failure(const char* operation, int e) {
+[[noreturn]] void clear_failure(const char* operation, bool read, int e) {
     if (e == EAGAIN || e == EWOULDBLOCK) {
-        fail(std::strcmp(operation, "ssx_recv") == 0 ? SSX_E_WANT_READ : SSX_E_WANT_WRITE, e,
+        fail(read ? SSX_E_WANT_READ : SSX_E_WANT_WRITE, e,
              std::string(operation) + " would block");
     }
     if (e == EPIPE || e == ECONNRESET) fail(SSX_E_PEER_CLOSED, e, std::string(operation) + ": the peer closed the connection");
@@ -126,7 +126,7 @@ size_t send(int fd, const void* buf, size_t len, int flags) {
         for (;;) {
             ssize_t n = ::send(fd, buf, len, MSG_NOSIGNAL | (flags & MSG_DONTWAIT));
             if (n >= 0) return static_cast<size_t>(n);
-            if (errno != EINTR) clear_failure("ssx_send", errno);
+            if (errno != EINTR) clear_failure("ssx_send", false, errno);
         }
     }
     const auto* p = static_cast<const unsigned char*>(buf);
@@ -149,7 +149,7 @@ size_t recv(int fd, void* buf, size_t len, int flags) {
         for (;;) {
             ssize_t n = ::recv(fd, buf, len, flags & (MSG_DONTWAIT | MSG_PEEK));
             if (n >= 0) return static_cast<size_t>(n);
-            if (errno != EINTR) clear_failure("ssx_recv", errno);
+            if (errno != EINTR) clear_failure("ssx_recv", true, errno);
         }
     }
     const bool peek = (flags & MSG_PEEK) != 0;

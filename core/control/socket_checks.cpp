@@ -14,12 +14,6 @@ namespace ssx::control {
 
 namespace {
 
-int int_option(int fd, int option) {
-    int value = 0;
-    socklen_t len = sizeof value;
-    if (::getsockopt(fd, SOL_SOCKET, option, &value, &len) != 0) return -1;
-    return value;
-}
 
 bool all_zero(const void* p, size_t n) {
     const auto* b = static_cast<const unsigned char*>(p);
@@ -31,10 +25,17 @@ bool all_zero(const void* p, size_t n) {
 
 }  // namespace
 
+int socket_int_option(int fd, int option) {
+    int value = 0;
+    socklen_t len = sizeof value;
+    if (::getsockopt(fd, SOL_SOCKET, option, &value, &len) != 0) return -1;
+    return value;
+}
+
 void check_stream_socket(int fd) {
     socket_identity(fd);  // EBADF / ENOTSOCK
-    int domain = int_option(fd, SO_DOMAIN);
-    int type = int_option(fd, SO_TYPE);
+    int domain = socket_int_option(fd, SO_DOMAIN);
+    int type = socket_int_option(fd, SO_TYPE);
     if (domain != AF_INET && domain != AF_INET6) {
         fail(SSX_E_UNSUPPORTED_SOCKET, "socket " + std::to_string(fd) + " has address family " +
                                            std::to_string(domain) +
@@ -57,7 +58,7 @@ bool is_connected(int fd) {
     return ::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0;
 }
 
-bool is_listening(int fd) { return int_option(fd, SO_ACCEPTCONN) == 1; }
+bool is_listening(int fd) { return socket_int_option(fd, SO_ACCEPTCONN) == 1; }
 
 bool is_bound(int fd) {
     sockaddr_storage ss{};

@@ -13,6 +13,9 @@ namespace ssx::control {
 void check_stream_socket(int fd);
 
 bool is_connected(int fd);  // getpeername succeeds
+// An int-valued SOL_SOCKET option (SO_DOMAIN, SO_TYPE, ...), or -1 if it cannot be read.
+int socket_int_option(int fd, int option);
+
 bool is_listening(int fd);  // SO_ACCEPTCONN
 bool is_bound(int fd);      // has a local port
 
