@@ -8,9 +8,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "address.hpp"
 #include "child_process.hpp"
@@ -59,11 +61,61 @@ private:
     std::mutex mu_;
 };
 
-// Counts running handlers; shared with detached handler threads, so it outlives the accept loop.
-struct Handlers {
-    std::mutex mu;
-    std::condition_variable cv;
-    unsigned active = 0;
+// The handler threads. Each is joined, never detached: a detached thread can still be running its
+// thread-exit cleanup (OpenSSL frees per-thread state then) while the process exits, which loses
+// that memory and races static destructors. Finished handlers are joined before the next accept.
+class Handlers {
+public:
+    Handlers() = default;
+    Handlers(const Handlers&) = delete;
+    Handlers& operator=(const Handlers&) = delete;
+    // Also on the error path out of the accept loop: running connections end first (graceful).
+    ~Handlers() { join_all(); }
+
+    // Blocks while `limit` handlers run, then joins the ones that have finished.
+    void wait_below(unsigned limit) {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return running_.size() - finished_.size() < limit; });
+        join_finished(lock);
+    }
+
+    template <class Body>
+    void start(Body body) {
+        std::lock_guard lock(mu_);
+        std::thread t([this, body = std::move(body)]() mutable {
+            body();
+            std::lock_guard lock(mu_);
+            finished_.push_back(std::this_thread::get_id());
+            cv_.notify_all();
+        });
+        running_.emplace(t.get_id(), std::move(t));
+    }
+
+    // Waits for every handler to end and joins it.
+    void join_all() {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return running_.size() == finished_.size(); });
+        join_finished(lock);
+    }
+
+private:
+    void join_finished(std::unique_lock<std::mutex>& lock) {
+        std::vector<std::thread> done;
+        for (auto id : finished_) {
+            auto it = running_.find(id);
+            done.push_back(std::move(it->second));
+            running_.erase(it);
+        }
+        finished_.clear();
+        lock.unlock();  // a finishing thread takes the lock on its way out
+        for (auto& t : done) t.join();
+        lock.lock();
+    }
+
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::map<std::thread::id, std::thread> running_;
+    std::vector<std::thread::id> finished_;
 };
 
 // Reverts the thread's impersonation on every path out of a handler (a pooled or reused thread
@@ -223,12 +275,9 @@ void serve(std::shared_ptr<const ServeOptions> o) {
     log->emit("listening on " + bound + " (" + mode + ")",
               json::Value().set("event", "listening").set("address", bound).set("mode", o->exec.empty() ? "echo" : "exec"));
 
-    auto handlers = std::make_shared<Handlers>();
+    Handlers handlers;
     for (unsigned seen = 0; o->count == 0 || seen < o->count;) {
-        {
-            std::unique_lock lock(handlers->mu);
-            handlers->cv.wait(lock, [&] { return handlers->active < o->max_connections; });
-        }
+        handlers.wait_below(o->max_connections);
         sockaddr_storage peer{};
         socklen_t len = sizeof peer;
         int fd = ssx_accept(listener.fd(), reinterpret_cast<sockaddr*>(&peer), &len);
@@ -249,23 +298,15 @@ void serve(std::shared_ptr<const ServeOptions> o) {
         ++seen;
         Socket conn(fd);
         std::string client = format_address(reinterpret_cast<sockaddr*>(&peer), len);
-        {
-            std::lock_guard lock(handlers->mu);
-            ++handlers->active;
-        }
-        std::thread([conn = std::move(conn), client, o, log, handlers]() mutable {
+        handlers.start([conn = std::move(conn), client, o, log]() mutable {
             try {
                 handle(std::move(conn), client, *o, *log);
             } catch (const std::exception& e) {
                 log->error(client, e.what());
             }
-            std::lock_guard lock(handlers->mu);
-            --handlers->active;
-            handlers->cv.notify_all();
-        }).detach();
+        });
     }
-    std::unique_lock lock(handlers->mu);
-    handlers->cv.wait(lock, [&] { return handlers->active == 0; });
+    handlers.join_all();
 }
 
 }  // namespace

@@ -449,7 +449,7 @@ def test_query_prints_security_and_peer_identity(pki, servers):
     ]
     assert lines[12] == "                   issued by CN=ssx development CA"
     code, log = s.finish()
-    assert code == OK
+    assert code == OK, s.stderr
     assert log[0].startswith("[127.0.0.1:") and "] connected: spiffe://test/alice (TLS 1.3, " in log[0]
 
 
@@ -465,7 +465,7 @@ def test_query_json(pki, servers):
     assert c["peer"]["spiffe_id"] == "spiffe://test/server"
     assert c["peer"]["sha256"] == pki.server["sha256"]
     assert c["peer"]["names"] == ["DNS:server.test", "IP:127.0.0.1", "URI:spiffe://test/server"]
-    assert s.finish()[0] == OK
+    assert s.finish()[0] == OK, s.stderr
 
 
 def test_query_wrong_target_name_fails_closed(pki, servers):
@@ -477,7 +477,7 @@ def test_query_wrong_target_name_fails_closed(pki, servers):
                       "'wrong.test' (presented: DNS:server.test, IP:127.0.0.1, URI:spiffe://test/server)\n"
                       % s.address)
     code, log = s.finish()
-    assert code == OK
+    assert code == OK, s.stderr
     assert log[0].startswith("refused: ")
 
 
@@ -536,7 +536,7 @@ def test_query_with_credential_options_and_policy_option(pki, servers):
             d + "/alice.key", "--trust", d + "/ca.pem", "--json")
     assert p.returncode == OK, err(p)
     assert json.loads(out(p))["connection"]["peer"]["name"] == "spiffe://test/server"
-    assert s.finish()[0] == OK
+    assert s.finish()[0] == OK, s.stderr
 
 
 # ------------------------------------------------------------------------------------------------
@@ -555,7 +555,7 @@ def test_connect_prints_the_whole_answer_after_end_of_input(pki, servers):
                         % s.address, lines[0])
     assert lines[1:] == ["ssx: the peer closed the connection"]
     code, log = s.finish()
-    assert code == OK
+    assert code == OK, s.stderr
     assert log[-1].endswith("] closed; the command ended with exit status 0")
 
 
@@ -620,7 +620,7 @@ def test_serve_prints_each_peer_and_echoes(pki, servers):
         p = run("connect", s.address, "--target-name", "server.test", "-q", input=text, env=pki.env("alice"))
         assert (p.returncode, p.stdout) == (OK, text), err(p)
     code, log = s.finish()
-    assert code == OK
+    assert code == OK, s.stderr
     assert len(log) == 4
     for i in (0, 2):
         assert re.fullmatch(r"\[127\.0\.0\.1:\d+\] connected: spiffe://test/alice \(TLS 1\.3, TLS_\w+, "
@@ -648,7 +648,7 @@ def test_serve_exec_gives_the_command_the_peer_identity(pki, servers):
     p = run("connect", s.address, "--target-name", "server.test", "-q", input=b"", env=pki.env("alice"))
     assert p.returncode == OK, err(p)
     assert out(p) == "spiffe://test/alice|%s|spiffe://test/alice\n" % pki.alice["sha256"]
-    assert s.finish()[0] == OK
+    assert s.finish()[0] == OK, s.stderr
 
 
 def test_serve_refuses_an_untrusted_client(pki, servers, tmp_path):
@@ -657,7 +657,7 @@ def test_serve_refuses_an_untrusted_client(pki, servers, tmp_path):
     p = run("connect", s.address, "--target-name", "server.test", input=b"x", env=other.env("alice"))
     assert p.returncode == SECURITY
     code, log = s.finish()
-    assert code == OK
+    assert code == OK, s.stderr
     assert len(log) == 1 and log[0].startswith("refused: ")
 
 
@@ -687,7 +687,7 @@ def test_serve_impersonate_runs_the_command_as_the_mapped_account(pki, servers):
     assert p.returncode == OK, err(p)
     assert out(p) == "%d\n%d\nnobody\n" % (nobody.pw_uid, nobody.pw_gid)
     code, log = s.finish()
-    assert code == OK
+    assert code == OK, s.stderr
     assert log[1] == "%s impersonating spiffe://test/alice (thread fsuid %d, fsgid %d)" % (
         log[0].split()[0], nobody.pw_uid, nobody.pw_gid)
     assert log[2].endswith("] running the command as nobody")
@@ -702,7 +702,7 @@ def test_serve_impersonate_refuses_without_os_credentials(pki, servers):
     assert p.returncode == OK
     assert out(p) == ""
     code, log = s.finish()
-    assert code == OK
+    assert code == OK, s.stderr
     assert log[-1].endswith("] refused: --impersonate: the policy does not let impersonation switch OS "
                             "credentials; set [impersonation] os_credentials = true (and run with "
                             "CAP_SETUID/CAP_SETGID)")
