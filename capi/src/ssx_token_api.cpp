@@ -86,19 +86,20 @@ SSX_API const char* ssx_token_name_at(const ssx_token* token, size_t index) {
 }
 
 SSX_API size_t ssx_token_chain_length(const ssx_token* token) {
-    return guarded(static_cast<size_t>(0), [&] { return readable(token).chain_der().size(); });
+    return guarded(static_cast<size_t>(0), [&] { return readable(token).chain_length(); });
 }
 
 SSX_API const unsigned char* ssx_token_chain_der(const ssx_token* token, size_t index, size_t* der_len) {
     return guarded(static_cast<const unsigned char*>(nullptr), [&] {
-        const auto& chain = readable(token).chain_der();
+        const auto& principal = readable(token);
         if (!der_len) ssx::fail(SSX_E_NULL_POINTER, "ssx_token_chain_der: der_len is NULL");
-        if (index >= chain.size()) {
+        if (index >= principal.chain_length()) {
             ssx::fail(SSX_E_INVALID_ARGUMENT, "chain index " + std::to_string(index) + " is past the end (" +
-                                                  std::to_string(chain.size()) + " certificates)");
+                                                  std::to_string(principal.chain_length()) + " certificates)");
         }
-        *der_len = chain[index].size();
-        return chain[index].data();
+        const auto& der = principal.chain_der(index);
+        *der_len = der.size();
+        return der.data();
     });
 }
 

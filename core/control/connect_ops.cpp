@@ -57,6 +57,7 @@ void mark_secured(Endpoint& ep) {
     ep.peer = std::move(principal);
     ep.account_error = std::move(account_error);
     ep.state = EndpointState::secured;
+    ep.remote.reset();  // no fallback after TLS is established
 }
 
 // Server with ALLOW_INSECURE: a TLS ClientHello starts with a handshake record (0x16); anything
@@ -174,7 +175,11 @@ void fall_back_to_clear(Endpoint& ep) {
         close_new();
         throw;
     }
-    if (::connect(nfd, reinterpret_cast<const sockaddr*>(&ep.remote), ep.remote_len) != 0 && errno != EINPROGRESS) {
+    if (!ep.remote) {
+        close_new();
+        fail(SSX_E_INTERNAL, "clear-text fallback: the server's address was not kept");
+    }
+    if (::connect(nfd, reinterpret_cast<const sockaddr*>(ep.remote.get()), ep.remote_len) != 0 && errno != EINPROGRESS) {
         int e = errno;
         close_new();
         fail(SSX_E_CONNECT, e, std::string("clear-text fallback: connect failed: ") + std::strerror(e));
@@ -262,7 +267,8 @@ void continue_handshake(Endpoint& ep, bool may_block) {
             std::lock_guard lock(ep.mu);
             ep.state = EndpointState::failed;
             ep.failure = std::string("TCP connect to ") +
-                         address_text(reinterpret_cast<const sockaddr*>(&ep.remote), ep.remote_len) +
+                         (ep.remote ? address_text(reinterpret_cast<const sockaddr*>(ep.remote.get()), ep.remote_len)
+                                    : std::string("the server")) +
                          " failed: " + std::strerror(err);
             ep.failure_code = SSX_E_CONNECT;
             fail(SSX_E_CONNECT, err, ep.failure);
@@ -345,7 +351,8 @@ void connect(int fd, const sockaddr* addr, socklen_t addr_len) {
             std::lock_guard lock(ep->tls_mu);
             ep->tls = std::make_unique<tls::Connection>(fd, std::move(setup));
         }
-        std::memcpy(&ep->remote, addr, std::min<size_t>(addr_len, sizeof ep->remote));
+        ep->remote = std::make_unique<sockaddr_storage>();
+        std::memcpy(ep->remote.get(), addr, std::min<size_t>(addr_len, sizeof *ep->remote));
         ep->remote_len = addr_len;
 
         // EINTR on a blocking connect: the kernel goes on connecting, so it is treated like

@@ -68,7 +68,9 @@ struct Endpoint {
     std::string account_error;                         // why the identity map gave no account
     bool shut_write = false;
     bool inherited = false;                            // seen in a forked child: never use its TLS
-    sockaddr_storage remote{};                          // where a client connects (for fallback)
+    // Where a client connects (for the clear-text fallback and messages); dropped once secured,
+    // so an established connection does not carry 128 bytes it will never read again.
+    std::unique_ptr<sockaddr_storage> remote;
     socklen_t remote_len = 0;
 
     std::mutex tls_mu;

@@ -1,5 +1,5 @@
-// Principal::from_certificate: everything a token reports about a verified peer, read once from
-// its certificate so every later query returns the same strings.
+// Principal: everything a token reports about a verified peer, read once from its certificate (on
+// the first query) so every later query returns the same strings.
 #include "identity/principal.hpp"
 
 #include <openssl/evp.h>
@@ -100,33 +100,67 @@ std::shared_ptr<const Principal> Principal::from_certificate(X509* leaf, STACK_O
         fail(SSX_E_NO_PEER_CERT, "a principal needs the peer's certificate, and there is none");
     }
     auto p = std::make_shared<Principal>();
-    p->names_ = tls::san_names(leaf);
-    p->subject_ = rfc2253(X509_get_subject_name(leaf));
-    // Only a certificate that satisfies the X509-SVID leaf rules has a SPIFFE ID: a CA or a
-    // certificate with two URI SANs must not pass for a workload identity in a token either.
-    p->spiffe_id_ = tls::svid_spiffe_id(leaf).value_or(std::string());
-    p->fingerprint_ = fingerprint_of(leaf);
-
-    p->chain_der_.push_back(der_of(leaf));
+    auto keep = [&](X509* cert) {
+        X509_up_ref(cert);
+        p->chain_.emplace_back(cert);
+    };
+    p->chain_.reserve(1 + static_cast<size_t>(chain ? sk_X509_num(chain) : 0));
+    keep(leaf);
     for (int i = 0; chain && i < sk_X509_num(chain); ++i) {
         X509* cert = sk_X509_value(chain, i);
         if (i == 0 && X509_cmp(cert, leaf) == 0) continue;  // the leaf is already first
-        p->chain_der_.push_back(der_of(cert));
-    }
-
-    // ssx_token_name(): SPIFFE ID, else the first DNS, URI, IP, email SAN, else the subject CN,
-    // else the whole subject; the fingerprint when even that is empty (never "").
-    for (std::string candidate :
-         {p->spiffe_id_, first_of(p->names_, "DNS:"), first_of(p->names_, "URI:"),
-          first_of(p->names_, "IP:"), first_of(p->names_, "email:"),
-          common_name(X509_get_subject_name(leaf)), p->subject_, p->fingerprint_}) {
-        if (!candidate.empty()) {
-            p->name_ = std::move(candidate);
-            break;
-        }
+        keep(cert);
     }
     p->account_ = std::move(account);
     return p;
+}
+
+std::shared_ptr<const Principal> Principal::named(std::string name, std::optional<Account> account) {
+    auto p = std::make_shared<Principal>();
+    auto d = std::make_unique<Description>();
+    d->name = std::move(name);
+    p->description_ = std::move(d);  // before the principal is shared: description() keeps it
+    p->account_ = std::move(account);
+    return p;
+}
+
+const Description& Principal::description() const {
+    std::call_once(described_once_, [&] {
+        if (description_) return;  // named(): given, not read from a certificate
+        X509* leaf = chain_.at(0).get();
+        auto d = std::make_unique<Description>();
+        d->names = tls::san_names(leaf);
+        d->subject = rfc2253(X509_get_subject_name(leaf));
+        // Only a certificate that satisfies the X509-SVID leaf rules has a SPIFFE ID: a CA or a
+        // certificate with two URI SANs must not pass for a workload identity in a token either.
+        d->spiffe_id = tls::svid_spiffe_id(leaf).value_or(std::string());
+        d->fingerprint = fingerprint_of(leaf);
+        // ssx_token_name(): SPIFFE ID, else the first DNS, URI, IP, email SAN, else the subject
+        // CN, else the whole subject; the fingerprint when even that is empty (never "").
+        for (std::string candidate :
+             {d->spiffe_id, first_of(d->names, "DNS:"), first_of(d->names, "URI:"),
+              first_of(d->names, "IP:"), first_of(d->names, "email:"),
+              common_name(X509_get_subject_name(leaf)), d->subject, d->fingerprint}) {
+            if (!candidate.empty()) {
+                d->name = std::move(candidate);
+                break;
+            }
+        }
+        description_ = std::move(d);
+    });
+    return *description_;
+}
+
+const std::vector<unsigned char>& Principal::chain_der(size_t index) const {
+    // All at once, on the first request: queries are rare next to handshakes, and once built the
+    // vectors never change, so readers on other threads need no lock after call_once.
+    std::call_once(der_once_, [&] {
+        std::vector<std::vector<unsigned char>> der;
+        der.reserve(chain_.size());
+        for (const auto& cert : chain_) der.push_back(der_of(cert.get()));
+        der_ = std::move(der);
+    });
+    return der_.at(index);
 }
 
 }  // namespace ssx::identity

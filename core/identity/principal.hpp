@@ -1,17 +1,19 @@
 // A Principal is an authenticated peer: the names its certificate proves, its fingerprint and chain,
-// and the local account the policy maps it to. Immutable and shared: tokens, the endpoint and the
-// impersonation stack all point at the same object, so strings handed out through the C ABI stay
-// valid as long as any token holds it.
+// and the local account the policy maps it to. Immutable to its users and shared: tokens, the
+// endpoint and the impersonation stack all point at the same object, so strings handed out through
+// the C ABI stay valid as long as any token holds it.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <openssl/x509.h>
 
+#include "common/openssl_ptr.hpp"
 #include "policy/policy.hpp"
 
 namespace ssx::identity {
@@ -23,26 +25,50 @@ struct Account {
     std::string user;              // "" when mapped by number only
 };
 
+// What a principal's certificate says, as the strings tokens hand out.
+struct Description {
+    std::string name, subject, spiffe_id, fingerprint;
+    std::vector<std::string> names;
+};
+
 class Principal {
 public:
     // Builds a principal from a verified peer certificate. chain may be NULL (resumed sessions:
-    // only the leaf is known); if given, chain[0] is the leaf. Throws ssx::Error on malformed input.
+    // only the leaf is known); if given, chain[0] is the leaf. Throws ssx::Error(SSX_E_NO_PEER_CERT)
+    // without a leaf.
     static std::shared_ptr<const Principal> from_certificate(X509* leaf, STACK_OF(X509)* chain,
                                                              std::optional<Account> account);
+    // A principal known only by name, with no certificate: for tests of the layers above.
+    static std::shared_ptr<const Principal> named(std::string name, std::optional<Account> account);
 
-    const std::string& name() const { return name_; }         // see ssx_token_name()
-    const std::string& subject() const { return subject_; }   // RFC 2253
-    const std::string& spiffe_id() const { return spiffe_id_; }  // "" when none
-    const std::string& fingerprint() const { return fingerprint_; }  // SHA-256, uppercase hex
-    const std::vector<std::string>& names() const { return names_; } // "DNS:x", "IP:x", "URI:x", "email:x"
-    const std::vector<std::vector<unsigned char>>& chain_der() const { return chain_der_; }
+    // The strings are read from the certificate on the first request (once, then fixed: every
+    // query returns the same strings, valid as long as the principal). A connection nobody
+    // queries carries none of them. Each accessor throws ssx::Error if OpenSSL cannot print the
+    // certificate.
+    const std::string& name() const { return description().name; }        // see ssx_token_name()
+    const std::string& subject() const { return description().subject; }  // RFC 2253
+    const std::string& spiffe_id() const { return description().spiffe_id; }      // "" when none
+    const std::string& fingerprint() const { return description().fingerprint; }  // SHA-256, hex
+    const std::vector<std::string>& names() const { return description().names; }  // "DNS:x", ...
     const std::optional<Account>& account() const { return account_; }
 
-    Principal() = default;  // for tests and from_certificate
-    std::string name_, subject_, spiffe_id_, fingerprint_;
-    std::vector<std::string> names_;
-    std::vector<std::vector<unsigned char>> chain_der_;
+    // The peer's chain, leaf first. The certificates are shared with OpenSSL's session (one
+    // reference each), not copied: an idle connection carries no second copy of its peer's chain.
+    size_t chain_length() const { return chain_.size(); }
+    // DER of chain certificate `index` (< chain_length()), encoded on first use and kept for the
+    // principal's lifetime, so the bytes handed out through the C ABI stay valid. Throws
+    // ssx::Error if OpenSSL cannot encode it.
+    const std::vector<unsigned char>& chain_der(size_t index) const;
+
+private:
+    const Description& description() const;
+
+    std::vector<ossl::X509Ptr> chain_;
     std::optional<Account> account_;
+    mutable std::once_flag described_once_;
+    mutable std::unique_ptr<const Description> description_;
+    mutable std::once_flag der_once_;
+    mutable std::vector<std::vector<unsigned char>> der_;
 };
 
 // Maps a peer certificate to a local account with the policy's [[identity_map]]: the first entry

@@ -162,25 +162,37 @@ TEST(Principal, ChainLeafFirstWithoutDuplicate) {
 
     // No chain (a resumed session): the leaf alone.
     auto alone = principal_of(leaf_cert.get());
-    ASSERT_EQ(alone->chain_der().size(), 1u);
-    EXPECT_EQ(alone->chain_der()[0], der(leaf_cert.get()));
+    ASSERT_EQ(alone->chain_length(), 1u);
+    EXPECT_EQ(alone->chain_der(0), der(leaf_cert.get()));
 
     // chain[0] is the leaf: it is not repeated.
     STACK_OF(X509)* chain = sk_X509_new_null();
     sk_X509_push(chain, file[0].get());
     sk_X509_push(chain, file[1].get());
     auto full = Principal::from_certificate(leaf_cert.get(), chain, std::nullopt);
-    ASSERT_EQ(full->chain_der().size(), 2u);
-    EXPECT_EQ(full->chain_der()[0], der(leaf_cert.get()));
-    EXPECT_EQ(full->chain_der()[1], der(ca));
+    ASSERT_EQ(full->chain_length(), 2u);
+    EXPECT_EQ(full->chain_der(0), der(leaf_cert.get()));
+    EXPECT_EQ(full->chain_der(1), der(ca));
 
     // A chain that does not start with the leaf is appended after it.
     sk_X509_shift(chain);
     auto rest = Principal::from_certificate(leaf_cert.get(), chain, std::nullopt);
-    ASSERT_EQ(rest->chain_der().size(), 2u);
-    EXPECT_EQ(rest->chain_der()[0], der(leaf_cert.get()));
-    EXPECT_EQ(rest->chain_der()[1], der(ca));
+    ASSERT_EQ(rest->chain_length(), 2u);
+    EXPECT_EQ(rest->chain_der(0), der(leaf_cert.get()));
+    EXPECT_EQ(rest->chain_der(1), der(ca));
     sk_X509_free(chain);  // the stack only borrowed the certificates
+}
+
+TEST(Principal, KeepsItsCertificatesAndHandsOutStableDer) {
+    auto leaf_cert = pki().issue(leaf("kept", {"db.corp"}));
+    const auto expected = der(leaf_cert.get());
+    auto p = Principal::from_certificate(leaf_cert.get(), nullptr, std::nullopt);
+    leaf_cert.reset();  // the session's reference is gone (the connection was closed)
+    ASSERT_EQ(p->chain_length(), 1u);
+    const auto& first = p->chain_der(0);
+    EXPECT_EQ(first, expected);
+    EXPECT_EQ(&p->chain_der(0), &first);  // encoded once: pointers given out stay valid
+    EXPECT_THROW(p->chain_der(1), std::out_of_range);
 }
 
 TEST(Principal, NamePrecedence) {

@@ -51,10 +51,7 @@ constexpr auto kWait = std::chrono::seconds(10);
 
 std::shared_ptr<const Principal> principal(std::string name,
                                            std::optional<Account> account = std::nullopt) {
-    auto p = std::make_shared<Principal>();
-    p->name_ = std::move(name);
-    p->account_ = std::move(account);
-    return p;
+    return Principal::named(std::move(name), std::move(account));
 }
 
 Account account(uint32_t uid, uint32_t gid, std::vector<uint32_t> groups) {

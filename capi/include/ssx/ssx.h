@@ -277,6 +277,10 @@ SSX_API int ssx_handshake(int fd);
  * raises SIGPIPE), MSG_PEEK (ssx_recv only). Other flags fail with SSX_E_INVALID_ARGUMENT.
  * ssx_send returns the number of bytes sent (a blocking send sends everything unless interrupted by
  * a timeout after some progress); ssx_recv returns the bytes received, 0 at the peer's orderly end.
+ * ssx_recv returns everything already received and decrypted, up to len. Received data can wait
+ * inside ssx (decrypted, or read ahead from the socket) where poll() cannot see it: when ssx_recv
+ * filled the whole buffer (returned len), call it again before waiting for the socket to be
+ * readable; after a shorter result, or SSX_E_WANT_READ, nothing is waiting inside ssx.
  * Errors: SSX_E_NOT_CONNECTED, SSX_E_PEER_CLOSED, SSX_E_SHUT_DOWN, SSX_E_TIMEOUT, SSX_E_PROTOCOL,
  *   SSX_E_IO, SSX_E_WANT_READ, SSX_E_WANT_WRITE, SSX_E_NULL_POINTER (buf NULL with len > 0). */
 SSX_API ssize_t ssx_send(int fd, const void *buf, size_t len, int flags);
