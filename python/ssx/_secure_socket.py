@@ -103,18 +103,26 @@ class SecureSocket(socket.socket):
 
     # -- data -------------------------------------------------------------------------------------
     def send(self, data: Any, flags: int = 0) -> int:  # type: ignore[override]
-        return _ssx.send(self.fileno(), data, check_int(flags, "send", "flags"), self.gettimeout())
+        if type(flags) is not int:  # the checks cost a call each; skipped for plain ints (hot path)
+            check_int(flags, "send", "flags")
+        return _ssx.send(self.fileno(), data, flags, self.gettimeout())
 
     def sendall(self, data: Any, flags: int = 0) -> None:  # type: ignore[override]
-        _ssx.sendall(self.fileno(), data, check_int(flags, "sendall", "flags"), self.gettimeout())
+        if type(flags) is not int:
+            check_int(flags, "sendall", "flags")
+        _ssx.sendall(self.fileno(), data, flags, self.gettimeout())
 
     def recv(self, bufsize: int, flags: int = 0) -> bytes:  # type: ignore[override]
-        return _ssx.recv(self.fileno(), check_int(bufsize, "recv", "bufsize"), check_int(flags, "recv", "flags"),
-                         self.gettimeout())
+        if type(bufsize) is not int or type(flags) is not int:
+            check_int(bufsize, "recv", "bufsize")
+            check_int(flags, "recv", "flags")
+        return _ssx.recv(self.fileno(), bufsize, flags, self.gettimeout())
 
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:  # type: ignore[override]
-        return _ssx.recv_into(self.fileno(), buffer, check_int(nbytes, "recv_into", "nbytes"),
-                              check_int(flags, "recv_into", "flags"), self.gettimeout())
+        if type(nbytes) is not int or type(flags) is not int:
+            check_int(nbytes, "recv_into", "nbytes")
+            check_int(flags, "recv_into", "flags")
+        return _ssx.recv_into(self.fileno(), buffer, nbytes, flags, self.gettimeout())
 
     def sendfile(self, file: Any, offset: int = 0, count: Optional[int] = None) -> int:  # type: ignore[override]
         # os.sendfile() would write clear text past TLS: always go through send().
