@@ -365,6 +365,9 @@ void connect(int fd, const sockaddr* addr, socklen_t addr_len) {
         std::lock_guard lock(ep->mu);
         ep->deadline = Clock::now() + timeout_of(*ep);
         ep->state = r == 0 ? EndpointState::handshaking : EndpointState::connecting;
+        // The target is chosen (the connection holds its copy) and target names can only be
+        // set or deleted on a configured socket: the table is never read again.
+        ep->targets.clear();
         if (r != 0 && nonblocking) {
             fail(SSX_E_WANT_WRITE, EINPROGRESS,
                  "connecting to " + where + ": wait until the socket is writable and call ssx_handshake()");

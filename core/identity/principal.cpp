@@ -111,7 +111,7 @@ std::shared_ptr<const Principal> Principal::from_certificate(X509* leaf, STACK_O
         if (i == 0 && X509_cmp(cert, leaf) == 0) continue;  // the leaf is already first
         keep(cert);
     }
-    p->account_ = std::move(account);
+    if (account) p->account_ = std::make_unique<const Account>(std::move(*account));
     return p;
 }
 
@@ -120,7 +120,7 @@ std::shared_ptr<const Principal> Principal::named(std::string name, std::optiona
     auto d = std::make_unique<Description>();
     d->name = std::move(name);
     p->description_ = std::move(d);  // before the principal is shared: description() keeps it
-    p->account_ = std::move(account);
+    if (account) p->account_ = std::make_unique<const Account>(std::move(*account));
     return p;
 }
 
@@ -146,21 +146,11 @@ const Description& Principal::description() const {
                 break;
             }
         }
+        d->chain_der.reserve(chain_.size());
+        for (const auto& cert : chain_) d->chain_der.push_back(der_of(cert.get()));
         description_ = std::move(d);
     });
     return *description_;
-}
-
-const std::vector<unsigned char>& Principal::chain_der(size_t index) const {
-    // All at once, on the first request: queries are rare next to handshakes, and once built the
-    // vectors never change, so readers on other threads need no lock after call_once.
-    std::call_once(der_once_, [&] {
-        std::vector<std::vector<unsigned char>> der;
-        der.reserve(chain_.size());
-        for (const auto& cert : chain_) der.push_back(der_of(cert.get()));
-        der_ = std::move(der);
-    });
-    return der_.at(index);
 }
 
 }  // namespace ssx::identity

@@ -25,10 +25,11 @@ struct Account {
     std::string user;              // "" when mapped by number only
 };
 
-// What a principal's certificate says, as the strings tokens hand out.
+// What a principal's certificate says, as the strings and bytes tokens hand out.
 struct Description {
     std::string name, subject, spiffe_id, fingerprint;
     std::vector<std::string> names;
+    std::vector<std::vector<unsigned char>> chain_der;  // DER of each chain certificate, leaf first
 };
 
 class Principal {
@@ -41,34 +42,35 @@ public:
     // A principal known only by name, with no certificate: for tests of the layers above.
     static std::shared_ptr<const Principal> named(std::string name, std::optional<Account> account);
 
-    // The strings are read from the certificate on the first request (once, then fixed: every
-    // query returns the same strings, valid as long as the principal). A connection nobody
-    // queries carries none of them. Each accessor throws ssx::Error if OpenSSL cannot print the
-    // certificate.
+    // The strings (and the chain's DER) are read from the certificates on the first request, all
+    // at once, then fixed: every query returns the same strings, valid as long as the principal.
+    // A connection nobody queries carries none of them. Each accessor throws ssx::Error if
+    // OpenSSL cannot print or encode the certificates.
     const std::string& name() const { return description().name; }        // see ssx_token_name()
     const std::string& subject() const { return description().subject; }  // RFC 2253
     const std::string& spiffe_id() const { return description().spiffe_id; }      // "" when none
     const std::string& fingerprint() const { return description().fingerprint; }  // SHA-256, hex
     const std::vector<std::string>& names() const { return description().names; }  // "DNS:x", ...
-    const std::optional<Account>& account() const { return account_; }
+    const Account* account() const { return account_.get(); }  // NULL when not mapped
 
     // The peer's chain, leaf first. The certificates are shared with OpenSSL's session (one
     // reference each), not copied: an idle connection carries no second copy of its peer's chain.
     size_t chain_length() const { return chain_.size(); }
-    // DER of chain certificate `index` (< chain_length()), encoded on first use and kept for the
-    // principal's lifetime, so the bytes handed out through the C ABI stay valid. Throws
-    // ssx::Error if OpenSSL cannot encode it.
-    const std::vector<unsigned char>& chain_der(size_t index) const;
+    // DER of chain certificate `index` (< chain_length()), kept for the principal's lifetime so
+    // the bytes handed out through the C ABI stay valid.
+    const std::vector<unsigned char>& chain_der(size_t index) const {
+        return description().chain_der.at(index);
+    }
 
 private:
     const Description& description() const;
 
+    // Each per-connection byte counts here (an idle connection's memory, docs/performance.md):
+    // what most connections never use sits behind a pointer.
     std::vector<ossl::X509Ptr> chain_;
-    std::optional<Account> account_;
+    std::unique_ptr<const Account> account_;
     mutable std::once_flag described_once_;
     mutable std::unique_ptr<const Description> description_;
-    mutable std::once_flag der_once_;
-    mutable std::vector<std::vector<unsigned char>> der_;
 };
 
 // Maps a peer certificate to a local account with the policy's [[identity_map]]: the first entry

@@ -130,6 +130,31 @@ TEST_F(OrderingTest, TargetNameForAnotherAddressDoesNotCount) {
     get_within(srv);
 }
 
+TEST_F(OrderingTest, FailedTcpConnectKeepsTheTargetNames) {
+    // ssx forgets a socket's target names once its TCP connection is under way (memory per idle
+    // connection); a connect that fails before that must leave them in force for the next try.
+    Address refused;
+    {
+        Listener gone = listen_on(nullptr);  // a loopback port that is closed again at once
+        refused = gone.address;
+    }
+    for (const char* name : {"server.test", "wrong.test"}) {
+        Listener l = listen_on(&server_);
+        Socket fd(secured_client(client_, name));
+        EXPECT_TRUE(failed_with(connect_to(fd.get(), refused), SSX_E_CONNECT, ECONNREFUSED)) << name;
+        auto srv = serve_once(l.fd());
+        Outcome o = connect_to(fd.get(), l.address);
+        if (std::string(name) == "server.test") {
+            EXPECT_TRUE(succeeded(o)) << o.message;
+        } else {
+            // Still checked against the name set before the failed attempt (not "no target name").
+            EXPECT_TRUE(failed_with(o, SSX_E_NAME_MISMATCH, EACCES)) << o.message;
+        }
+        fd.reset();
+        get_within(srv);
+    }
+}
+
 TEST_F(OrderingTest, OptionalPeerNameVerificationAllowsNoTargetName) {
     ScopedEnv env("SSX_POLICY", pki_->policy("client", "[peer_name]\nverification = \"optional\"\n"));
     Listener l = listen_on(&server_);

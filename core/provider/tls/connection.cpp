@@ -58,10 +58,16 @@ bool alert_means_untrusted(const std::string& alert) {
 
 }  // namespace
 
-Connection::Connection(int fd, ConnectionSetup setup) : fd_(fd), setup_(std::move(setup)) {
+Connection::Connection(int fd, ConnectionSetup setup)
+    : fd_(fd),
+      context_(std::move(setup.context)),
+      session_key_(std::move(setup.session_key)),
+      check_(std::make_unique<HandshakeCheck>()),
+      confirm_acceptance_(setup.confirm_acceptance) {
+    check_->target = std::move(setup.target);
     bio_state_.fd = fd;
     ERR_clear_error();
-    ssl_.reset(SSL_new(setup_.context->ctx()));
+    ssl_.reset(SSL_new(context_->ctx()));
     if (!ssl_) fail(SSX_E_NO_MEMORY, "could not create a TLS session: " + drain_openssl_errors());
     SSL* ssl = ssl_.get();
     SSL_set_ex_data(ssl, connection_ex_index(), this);
@@ -73,22 +79,22 @@ Connection::Connection(int fd, ConnectionSetup setup) : fd_(fd), setup_(std::mov
     // the server accepted us; the callback is removed once established (no cost on the data path).
     SSL_set_msg_callback(ssl, message_callback);
 
-    if (setup_.context->options().role == Role::server) {
+    if (context_->options().role == Role::server) {
         SSL_set_accept_state(ssl);
         return;
     }
     SSL_set_connect_state(ssl);
-    if (setup_.target && setup_.target->kind == TargetKind::dns) {
+    if (check_->target && check_->target->kind == TargetKind::dns) {
         // SNI lets a server with several identities present the right one.
-        SSL_set_tlsext_host_name(ssl, setup_.target->value.c_str());
+        SSL_set_tlsext_host_name(ssl, check_->target->value.c_str());
     }
-    const std::string& alpn = setup_.context->alpn_wire();
+    const std::string& alpn = context_->alpn_wire();
     if (!alpn.empty()) {
         SSL_set_alpn_protos(ssl, reinterpret_cast<const unsigned char*>(alpn.data()),
                             static_cast<unsigned int>(alpn.size()));
     }
-    if (!setup_.session_key.empty()) {
-        if (ossl::SslSession session = setup_.context->find_session(setup_.session_key)) {
+    if (!session_key_.empty()) {
+        if (ossl::SslSession session = context_->find_session(session_key_)) {
             SSL_set_session(ssl, session.get());
         }
     }
@@ -119,20 +125,20 @@ Step Connection::handshake() {
         if (Step step = do_handshake(); step != Step::done) return step;
         tls_done_ = true;
         if (SSL_session_reused(ssl)) reauthorize_resumed();
-        if (setup_.context->options().role == Role::server && SSL_get_num_tickets(ssl) == 0) {
+        if (context_->options().role == Role::server && SSL_get_num_tickets(ssl) == 0) {
             // Without tickets a TLS 1.3 server sends nothing after the handshake, and the client
             // could not tell acceptance from rejection: a KeyUpdate is the invisible "accepted".
             SSL_key_update(ssl, SSL_KEY_UPDATE_NOT_REQUESTED);
         }
     }
-    if (setup_.context->options().role == Role::server) {
+    if (context_->options().role == Role::server) {
         if (SSL_get_key_update_type(ssl) != SSL_KEY_UPDATE_NONE) {
             if (Step step = do_handshake(); step != Step::done) return step;  // flushes the KeyUpdate
         }
         skip_confirmation();  // servers await nothing: just mark established
         return Step::done;
     }
-    if (setup_.confirm_acceptance && !confirmed_) {
+    if (confirm_acceptance_ && !confirmed_) {
         // In TLS 1.3 the server checks our certificate after the client's handshake is complete;
         // its verdict arrives as its first post-handshake record (a ticket, a KeyUpdate, data) or
         // as an alert. Wait for it, so a rejection is reported by connect, not by the first recv.
@@ -158,11 +164,12 @@ Step Connection::handshake() {
 void Connection::skip_confirmation() {
     confirmed_ = true;
     established_ = true;
+    check_.reset();
     SSL_set_msg_callback(ssl_.get(), nullptr);
 }
 
 void Connection::reauthorize_resumed() {
-    const bool client = setup_.context->options().role == Role::client;
+    const bool client = context_->options().role == Role::client;
     const char* who = client ? "server" : "client";
     X509* leaf = SSL_get0_peer_certificate(ssl_.get());
     if (!leaf) {
@@ -178,34 +185,37 @@ void Connection::reauthorize_resumed() {
                                      ") expired on " + time_text(X509_get0_notAfter(leaf)) +
                                      " since the session was created; resumption refused");
     }
-    if (client && setup_.target) {
-        MatchResult m = match_peer(*setup_.target, leaf);
+    if (!check_) fail(SSX_E_INTERNAL, "resumed session re-checked after the handshake");  // never skip it
+    if (client && check_->target) {
+        MatchResult m = match_peer(*check_->target, leaf);
         if (!m.ok) fail(SSX_E_NAME_MISMATCH, m.reason);
     }
 }
 
 int Connection::on_verify(int preverify_ok, X509_STORE_CTX* store) {
+    if (!check_) return 0;  // no verification after the handshake (fail closed if one ever came)
+    HandshakeCheck& c = *check_;
     int depth = X509_STORE_CTX_get_error_depth(store);
     if (!preverify_ok) {
-        if (verify_error_ == X509_V_OK) {
-            verify_error_ = X509_STORE_CTX_get_error(store);
-            verify_depth_ = depth;
+        if (c.verify_error == X509_V_OK) {
+            c.verify_error = X509_STORE_CTX_get_error(store);
+            c.verify_depth = depth;
             X509* failed = X509_STORE_CTX_get_current_cert(store);
-            if (failed && X509_up_ref(failed) == 1) failed_cert_.reset(failed);
+            if (failed && X509_up_ref(failed) == 1) c.failed_cert.reset(failed);
         }
         return 0;
     }
-    if (depth == 0 && setup_.target) {
+    if (depth == 0 && c.target) {
         X509* leaf = X509_STORE_CTX_get_current_cert(store);
         try {
-            MatchResult m = match_peer(*setup_.target, leaf);
+            MatchResult m = match_peer(*c.target, leaf);
             if (m.ok) return 1;
-            name_failure_ = m.reason;
+            c.name_failure = m.reason;
         } catch (const std::exception& e) {
-            name_failure_ = e.what();
+            c.name_failure = e.what();
         }
-        verify_error_ = X509_V_ERR_HOSTNAME_MISMATCH;
-        verify_depth_ = 0;
+        c.verify_error = X509_V_ERR_HOSTNAME_MISMATCH;
+        c.verify_depth = 0;
         X509_STORE_CTX_set_error(store, X509_V_ERR_HOSTNAME_MISMATCH);
         return 0;
     }
@@ -213,8 +223,8 @@ int Connection::on_verify(int preverify_ok, X509_STORE_CTX* store) {
 }
 
 int Connection::on_new_session(SSL_SESSION* session) {
-    if (setup_.session_key.empty()) return 0;
-    setup_.context->store_session(setup_.session_key, session);
+    if (session_key_.empty()) return 0;
+    context_->store_session(session_key_, session);
     return 1;  // the cache owns the reference now
 }
 
@@ -232,12 +242,9 @@ void Connection::on_message(int write_p, int content_type, const void* buf, size
 }
 
 void Connection::on_alert(bool received, int value) {
+    if (!received) return;  // the messages report what the peer said; what we sent is in the error
     std::string text = SSL_alert_desc_string_long(value);
-    if (received) {
-        if (alert_received_.empty() && (value & 0xff) != SSL_AD_CLOSE_NOTIFY) alert_received_ = text;
-    } else if (alert_sent_.empty()) {
-        alert_sent_ = text;
-    }
+    if (alert_received_.empty() && (value & 0xff) != SSL_AD_CLOSE_NOTIFY) alert_received_ = text;
 }
 
 bool Connection::first_bytes_look_like_tls() const {
@@ -250,28 +257,29 @@ bool Connection::first_bytes_look_like_tls() const {
 bool Connection::peer_spoke_tls() const { return tls_peer_ || first_bytes_look_like_tls(); }
 
 void Connection::fail_handshake(int ssl_error) {
-    const bool client = setup_.context->options().role == Role::client;
+    const bool client = context_->options().role == Role::client;
     const std::string who = client ? "server" : "client";
     unsigned long first = ERR_peek_error();
     int reason = first ? ERR_GET_REASON(first) : 0;
     std::string ossl = drain_openssl_errors();
     std::string detail = ossl.empty() ? "" : " [" + ossl + "]";
 
-    if (verify_error_ != X509_V_OK) {
+    if (check_ && check_->verify_error != X509_V_OK) {
+        const HandshakeCheck& c = *check_;
         tls_peer_ = true;
         // The peer's certificate at the failing depth, for the message.
-        X509* cert = failed_cert_.get();
+        X509* cert = c.failed_cert.get();
         if (STACK_OF(X509)* chain = cert ? nullptr : SSL_get_peer_cert_chain(ssl_.get())) {
-            if (verify_depth_ >= 0 && verify_depth_ < sk_X509_num(chain)) cert = sk_X509_value(chain, verify_depth_);
+            if (c.verify_depth >= 0 && c.verify_depth < sk_X509_num(chain)) cert = sk_X509_value(chain, c.verify_depth);
         }
         if (!cert) cert = SSL_get0_peer_certificate(ssl_.get());
-        switch (verify_error_) {
+        switch (c.verify_error) {
             case X509_V_ERR_HOSTNAME_MISMATCH:
             case X509_V_ERR_IP_ADDRESS_MISMATCH:
             case X509_V_ERR_EMAIL_MISMATCH:
                 fail(SSX_E_NAME_MISMATCH,
-                     name_failure_.empty() ? "the " + who + "'s certificate does not match the target name"
-                                           : name_failure_);
+                     c.name_failure.empty() ? "the " + who + "'s certificate does not match the target name"
+                                            : c.name_failure);
             case X509_V_ERR_CERT_HAS_EXPIRED:
                 fail(SSX_E_CERT_EXPIRED, "the " + who + "'s certificate '" + subject_of(cert) +
                                              "' expired on " + time_text(cert ? X509_get0_notAfter(cert) : nullptr) +
@@ -283,8 +291,8 @@ void Connection::fail_handshake(int ssl_error) {
             default:
                 fail(SSX_E_PEER_UNTRUSTED,
                      "the " + who + "'s certificate chain does not verify against our trust anchors: " +
-                         X509_verify_cert_error_string(verify_error_) + " (depth " +
-                         std::to_string(verify_depth_) + ", subject '" + subject_of(cert) + "', issuer '" +
+                         X509_verify_cert_error_string(c.verify_error) + " (depth " +
+                         std::to_string(c.verify_depth) + ", subject '" + subject_of(cert) + "', issuer '" +
                          issuer_of(cert) + "'); add the " + who +
                          "'s CA to [tls] trust_anchors if it should be trusted");
         }

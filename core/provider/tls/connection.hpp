@@ -78,23 +78,31 @@ private:
     void reauthorize_resumed();
     Step map_retry(int ssl_error, const char* what);
 
+    // What only the handshake needs: the name to check and what went wrong, for the messages.
+    // Freed once established, so an idle connection does not carry it.
+    struct HandshakeCheck {
+        std::optional<TargetName> target;  // client: the name the server must prove
+        long verify_error = X509_V_OK;     // first verification error seen
+        int verify_depth = -1;
+        ossl::X509Ptr failed_cert;         // the certificate it was about (a server keeps no peer
+                                           // chain when verification fails: messages need a copy)
+        std::string name_failure;          // why the target name check failed
+    };
+
     int fd_;
-    ConnectionSetup setup_;
+    std::shared_ptr<Context> context_;
+    std::string session_key_;           // client: resumption cache key ("" = no resumption)
+    std::unique_ptr<HandshakeCheck> check_;  // null once established
     FdBioState bio_state_;
     ossl::Ssl ssl_;
+    bool confirm_acceptance_ = false;
     bool established_ = false;
     bool tls_done_ = false;          // SSL_do_handshake finished (confirmation may be pending)
     bool confirmed_ = false;         // the server sent a post-handshake record
     bool tls_peer_ = false;          // the peer sent a TLS hello or alert
     bool server_hello_seen_ = false; // client: the server answered our hello
     bool close_notify_sent_ = false;
-    long verify_error_ = X509_V_OK;  // first verification error seen
-    ossl::X509Ptr failed_cert_;      // the certificate it was about (a server keeps no peer chain
-                                     // when verification fails, so messages need their own copy)
-    int verify_depth_ = -1;
-    std::string name_failure_;       // why the target name check failed
     std::string alert_received_;     // description of an alert the peer sent
-    std::string alert_sent_;
 };
 
 }  // namespace ssx::tls
