@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds ssx in Release in its own folder and runs the benchmark harness (docs/performance.md):
 # every scenario for ssx and its references (plain TCP, raw OpenSSL, Python ssl, openssl speed),
-# interleaved, pinned, both placements. Prints the table; writes bench/results/latest.json and
-# bench/results/latest.svg.
+# interleaved, pinned, both placements. Prints the table; writes bench/results/latest.txt (the
+# table), latest.json and latest.svg.
 #   scripts/bench.sh            full run (about 10 minutes)
 #   scripts/bench.sh --quick    development run (about a minute)
 # Other arguments go to bench/run.py (--only GROUP,..., --placements same|split, --repeats N).
@@ -19,5 +19,6 @@ fi
 cmake --build "$build" -j "$(nproc)" --target "${targets[@]}"
 results=$here/bench/results
 mkdir -p "$results"
-exec /usr/bin/python3 "$here/bench/run.py" --build "$build" --json "$results/latest.json" \
-  --svg "$results/latest.svg" "$@"
+# The table also goes to latest.txt (pipefail keeps run.py's exit status).
+/usr/bin/python3 "$here/bench/run.py" --build "$build" --json "$results/latest.json" \
+  --svg "$results/latest.svg" "$@" | tee "$results/latest.txt"
