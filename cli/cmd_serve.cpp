@@ -61,61 +61,77 @@ private:
     std::mutex mu_;
 };
 
-// The handler threads. Each is joined, never detached: a detached thread can still be running its
-// thread-exit cleanup (OpenSSL frees per-thread state then) while the process exits, which loses
-// that memory and races static destructors. Finished handlers are joined before the next accept.
+// The handler threads. On the normal way out each is joined: a detached thread can still be
+// running its thread-exit cleanup (OpenSSL frees per-thread state then) while the process exits,
+// which loses that memory and races static destructors. Finished handlers are joined before the
+// next accept. The state is shared with the threads, so the error path out of the accept loop
+// can leave running handlers behind (detached) and report the error at once.
 class Handlers {
 public:
     Handlers() = default;
     Handlers(const Handlers&) = delete;
     Handlers& operator=(const Handlers&) = delete;
-    // Also on the error path out of the accept loop: running connections end first (graceful).
-    ~Handlers() { join_all(); }
+    ~Handlers() {
+        std::unique_lock lock(state_->mu);
+        join_finished(lock);
+        for (auto& [id, t] : state_->running) t.detach();  // only on the error path: exiting anyway
+    }
 
     // Blocks while `limit` handlers run, then joins the ones that have finished.
     void wait_below(unsigned limit) {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return running_.size() - finished_.size() < limit; });
+        std::unique_lock lock(state_->mu);
+        state_->cv.wait(lock, [&] { return state_->running.size() - state_->finished.size() < limit; });
         join_finished(lock);
     }
 
     template <class Body>
     void start(Body body) {
-        std::lock_guard lock(mu_);
-        std::thread t([this, body = std::move(body)]() mutable {
+        std::lock_guard lock(state_->mu);
+        std::thread t([state = state_, body = std::move(body)]() mutable {
             body();
-            std::lock_guard lock(mu_);
-            finished_.push_back(std::this_thread::get_id());
-            cv_.notify_all();
+            std::lock_guard lock(state->mu);
+            state->finished.push_back(std::this_thread::get_id());
+            state->cv.notify_all();
         });
-        running_.emplace(t.get_id(), std::move(t));
+        const auto id = t.get_id();
+        try {
+            state_->running.emplace(id, std::move(t));
+        } catch (...) {
+            t.detach();  // out of memory: never destroy a joinable thread (std::terminate)
+            throw;
+        }
     }
 
     // Waits for every handler to end and joins it.
     void join_all() {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return running_.size() == finished_.size(); });
+        std::unique_lock lock(state_->mu);
+        state_->cv.wait(lock, [&] { return state_->running.size() == state_->finished.size(); });
         join_finished(lock);
     }
 
 private:
+    struct State {
+        std::mutex mu;
+        std::condition_variable cv;
+        std::map<std::thread::id, std::thread> running;
+        std::vector<std::thread::id> finished;
+    };
+
     void join_finished(std::unique_lock<std::mutex>& lock) {
         std::vector<std::thread> done;
-        for (auto id : finished_) {
-            auto it = running_.find(id);
+        for (auto id : state_->finished) {
+            auto it = state_->running.find(id);
+            if (it == state_->running.end()) continue;  // detached by start() (out of memory)
             done.push_back(std::move(it->second));
-            running_.erase(it);
+            state_->running.erase(it);
         }
-        finished_.clear();
+        state_->finished.clear();
         lock.unlock();  // a finishing thread takes the lock on its way out
         for (auto& t : done) t.join();
         lock.lock();
     }
 
-    std::mutex mu_;
-    std::condition_variable cv_;
-    std::map<std::thread::id, std::thread> running_;
-    std::vector<std::thread::id> finished_;
+    std::shared_ptr<State> state_ = std::make_shared<State>();
 };
 
 // Reverts the thread's impersonation on every path out of a handler (a pooled or reused thread

@@ -133,6 +133,9 @@ void drive(Endpoint& ep, bool may_block) {
             if (awaiting) {
                 // The server sends nothing after the handshake (no tickets): nothing to wait for.
                 std::lock_guard lock(ep.tls_mu);
+                if (ep.closed || !ep.tls) {
+                    fail(SSX_E_NOT_CONNECTED, "the connection was closed during its handshake");
+                }
                 ep.tls->skip_confirmation();
                 continue;
             }
@@ -175,11 +178,21 @@ void fall_back_to_clear(Endpoint& ep) {
         close_new();
         throw;
     }
-    if (!ep.remote) {
+    // A copy, taken under the lock: another thread completing the handshake frees ep.remote.
+    sockaddr_storage remote{};
+    socklen_t remote_len = 0;
+    {
+        std::lock_guard lock(ep.mu);
+        if (ep.remote) {
+            remote = *ep.remote;
+            remote_len = ep.remote_len;
+        }
+    }
+    if (remote_len == 0) {
         close_new();
         fail(SSX_E_INTERNAL, "clear-text fallback: the server's address was not kept");
     }
-    if (::connect(nfd, reinterpret_cast<const sockaddr*>(ep.remote.get()), ep.remote_len) != 0 && errno != EINPROGRESS) {
+    if (::connect(nfd, reinterpret_cast<const sockaddr*>(&remote), remote_len) != 0 && errno != EINPROGRESS) {
         int e = errno;
         close_new();
         fail(SSX_E_CONNECT, e, std::string("clear-text fallback: connect failed: ") + std::strerror(e));
@@ -351,9 +364,13 @@ void connect(int fd, const sockaddr* addr, socklen_t addr_len) {
             std::lock_guard lock(ep->tls_mu);
             ep->tls = std::make_unique<tls::Connection>(fd, std::move(setup));
         }
-        ep->remote = std::make_unique<sockaddr_storage>();
-        std::memcpy(ep->remote.get(), addr, std::min<size_t>(addr_len, sizeof *ep->remote));
-        ep->remote_len = addr_len;
+        {
+            auto remote = std::make_unique<sockaddr_storage>();
+            std::memcpy(remote.get(), addr, std::min<size_t>(addr_len, sizeof *remote));
+            std::lock_guard lock(ep->mu);
+            ep->remote = std::move(remote);
+            ep->remote_len = addr_len;
+        }
 
         // EINTR on a blocking connect: the kernel goes on connecting, so it is treated like
         // EINPROGRESS and completed by continue_handshake().

@@ -119,38 +119,49 @@ std::shared_ptr<const Principal> Principal::named(std::string name, std::optiona
     auto p = std::make_shared<Principal>();
     auto d = std::make_unique<Description>();
     d->name = std::move(name);
-    p->description_ = std::move(d);  // before the principal is shared: description() keeps it
+    p->description_.store(d.release(), std::memory_order_release);  // before it is shared
     if (account) p->account_ = std::make_unique<const Account>(std::move(*account));
     return p;
 }
 
-const Description& Principal::description() const {
-    std::call_once(described_once_, [&] {
-        if (description_) return;  // named(): given, not read from a certificate
-        X509* leaf = chain_.at(0).get();
-        auto d = std::make_unique<Description>();
-        d->names = tls::san_names(leaf);
-        d->subject = rfc2253(X509_get_subject_name(leaf));
-        // Only a certificate that satisfies the X509-SVID leaf rules has a SPIFFE ID: a CA or a
-        // certificate with two URI SANs must not pass for a workload identity in a token either.
-        d->spiffe_id = tls::svid_spiffe_id(leaf).value_or(std::string());
-        d->fingerprint = fingerprint_of(leaf);
-        // ssx_token_name(): SPIFFE ID, else the first DNS, URI, IP, email SAN, else the subject
-        // CN, else the whole subject; the fingerprint when even that is empty (never "").
-        for (std::string candidate :
-             {d->spiffe_id, first_of(d->names, "DNS:"), first_of(d->names, "URI:"),
-              first_of(d->names, "IP:"), first_of(d->names, "email:"),
-              common_name(X509_get_subject_name(leaf)), d->subject, d->fingerprint}) {
-            if (!candidate.empty()) {
-                d->name = std::move(candidate);
-                break;
-            }
+Principal::~Principal() { delete description_.load(std::memory_order_acquire); }
+
+namespace {
+
+std::unique_ptr<const Description> describe(X509* leaf, const std::vector<ossl::X509Ptr>& chain) {
+    auto d = std::make_unique<Description>();
+    d->names = tls::san_names(leaf);
+    d->subject = rfc2253(X509_get_subject_name(leaf));
+    // Only a certificate that satisfies the X509-SVID leaf rules has a SPIFFE ID: a CA or a
+    // certificate with two URI SANs must not pass for a workload identity in a token either.
+    d->spiffe_id = tls::svid_spiffe_id(leaf).value_or(std::string());
+    d->fingerprint = fingerprint_of(leaf);
+    // ssx_token_name(): SPIFFE ID, else the first DNS, URI, IP, email SAN, else the subject CN,
+    // else the whole subject; the fingerprint when even that is empty (never "").
+    for (std::string candidate :
+         {d->spiffe_id, first_of(d->names, "DNS:"), first_of(d->names, "URI:"), first_of(d->names, "IP:"),
+          first_of(d->names, "email:"), common_name(X509_get_subject_name(leaf)), d->subject, d->fingerprint}) {
+        if (!candidate.empty()) {
+            d->name = std::move(candidate);
+            break;
         }
-        d->chain_der.reserve(chain_.size());
-        for (const auto& cert : chain_) d->chain_der.push_back(der_of(cert.get()));
-        description_ = std::move(d);
-    });
-    return *description_;
+    }
+    d->chain_der.reserve(chain.size());
+    for (const auto& cert : chain) d->chain_der.push_back(der_of(cert.get()));
+    return d;
+}
+
+}  // namespace
+
+const Description& Principal::description() const {
+    if (const Description* d = description_.load(std::memory_order_acquire)) return *d;
+    std::unique_ptr<const Description> fresh = describe(chain_.at(0).get(), chain_);
+    const Description* expected = nullptr;
+    if (description_.compare_exchange_strong(expected, fresh.get(), std::memory_order_acq_rel,
+                                             std::memory_order_acquire)) {
+        return *fresh.release();
+    }
+    return *expected;  // another thread stored an identical description first; ours is freed
 }
 
 }  // namespace ssx::identity

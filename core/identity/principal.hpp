@@ -5,8 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <atomic>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,10 +42,16 @@ public:
     // A principal known only by name, with no certificate: for tests of the layers above.
     static std::shared_ptr<const Principal> named(std::string name, std::optional<Account> account);
 
+    Principal() = default;  // use from_certificate() or named()
+    ~Principal();
+    Principal(const Principal&) = delete;
+    Principal& operator=(const Principal&) = delete;
+
     // The strings (and the chain's DER) are read from the certificates on the first request, all
     // at once, then fixed: every query returns the same strings, valid as long as the principal.
     // A connection nobody queries carries none of them. Each accessor throws ssx::Error if
-    // OpenSSL cannot print or encode the certificates.
+    // OpenSSL cannot print or encode the certificates (out of memory: the certificate itself was
+    // verified and parsed during the handshake), so such a failure surfaces at the first query.
     const std::string& name() const { return description().name; }        // see ssx_token_name()
     const std::string& subject() const { return description().subject; }  // RFC 2253
     const std::string& spiffe_id() const { return description().spiffe_id; }      // "" when none
@@ -69,8 +75,9 @@ private:
     // what most connections never use sits behind a pointer.
     std::vector<ossl::X509Ptr> chain_;
     std::unique_ptr<const Account> account_;
-    mutable std::once_flag described_once_;
-    mutable std::unique_ptr<const Description> description_;
+    // Set once, by the first thread whose description is stored (compare-and-swap: no lock, and
+    // a failure just leaves it unset for the next call); owned, deleted with the principal.
+    mutable std::atomic<const Description*> description_{nullptr};
 };
 
 // Maps a peer certificate to a local account with the policy's [[identity_map]]: the first entry

@@ -1,6 +1,9 @@
 // Non-blocking sockets: one thread drives a client and an accepted socket with poll(), no hidden
 // threads. Calls report SSX_E_WANT_READ / SSX_E_WANT_WRITE with errno EAGAIN (EINPROGRESS while TCP
 // connects), ssx_handshake() finishes the job, and data then flows both ways in the same loop.
+#include <netinet/tcp.h>
+#include <unistd.h>
+
 #include <chrono>
 
 #include "harness.hpp"
@@ -197,6 +200,95 @@ TEST_F(NonBlockingTest, DontWaitOnABlockingSocket) {
     EXPECT_LT(Clock::now() - start, 500ms);
     fd.reset();
     get_within(srv);
+}
+
+// Data a peer sends the moment the handshake is over must wait in the socket, where poll() sees
+// it, not inside ssx: event loops call poll() right after ssx_connect/ssx_accept. (OpenSSL's
+// read-ahead during the handshake, or the client's wait for the server's verdict reading one
+// record too many, would take it along.) Both tests arrange the bytes so that the peer's last
+// handshake read finds them already there.
+bool readable_within(int fd, int ms) {
+    pollfd p{fd, POLLIN, 0};
+    return ::poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
+}
+
+// Drives one non-blocking side's handshake until it completes; "" or what went wrong.
+std::string finish(Side& side) {
+    const auto deadline = Clock::now() + 5s;
+    for (int rounds = 0; !side.done && Clock::now() < deadline && rounds < 1000; ++rounds) {
+        if (std::string e = step(side); !e.empty() || side.done) return e;
+        pollfd p{side.fd, side.events, 0};
+        ::poll(&p, 1, 100);
+    }
+    return side.done ? "" : std::string(side.name) + ": handshake did not finish";
+}
+
+TEST_F(NonBlockingTest, ClientDataRightAfterTheHandshakeStaysVisibleToPoll) {
+    Listener l = listen_on(&server_);
+    set_nonblocking(l.fd());
+    Socket client(secured_client(client_, "server.test"));
+    set_nonblocking(client.get());
+    int on = 1;  // the data must not wait behind Nagle: it leaves right after the Finished
+    ASSERT_EQ(::setsockopt(client.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on), 0);
+    connect_to(client.get(), l.address);
+    ASSERT_TRUE(connection_pending(l.fd(), 2000ms));
+    Socket server(ssx_accept(l.fd(), nullptr, nullptr));
+    ASSERT_GE(server.get(), 0) << ssx_last_error_message();
+    Side c{"client", client.get()}, s{"server", server.get()};
+    // The client finishes first (its Finished is sent), then sends at once; only then does the
+    // server read the client's last flight: "hello" is in the socket behind it.
+    const auto deadline = Clock::now() + 5s;
+    while (!c.done && Clock::now() < deadline) {
+        ASSERT_EQ(step(c), "");
+        if (!c.done) ASSERT_EQ(step(s), "");
+        ::usleep(1000);
+    }
+    ASSERT_TRUE(c.done);
+    ASSERT_EQ(ssx_send(client.get(), "hello", 5, 0), 5) << ssx_last_error_message();
+    ASSERT_EQ(finish(s), "");
+    EXPECT_TRUE(readable_within(server.get(), 2000)) << "the client's first data is inside ssx, where poll() cannot see it";
+    char buf[16];
+    ssize_t n = ssx_recv(server.get(), buf, sizeof buf, 0);
+    EXPECT_EQ(std::string(buf, n > 0 ? static_cast<size_t>(n) : 0), "hello");
+}
+
+TEST_F(NonBlockingTest, ServerDataRightAfterTheHandshakeStaysVisibleToPoll) {
+    Listener l = listen_on(&server_);
+    set_nonblocking(l.fd());
+    // A blocking client: ssx_connect waits for the server's first post-handshake record (its
+    // verdict on our certificate), reading as it arrives.
+    auto cli = on_thread([&]() -> std::string {
+        Outcome o;
+        Socket c = connect_client(client_, "server.test", l.address, &o);
+        if (o.result != 0) return "connect: " + describe(o);
+        if (!readable_within(c.get(), 2000)) return "the server's first data is inside ssx, where poll() cannot see it";
+        char buf[16];
+        ssize_t n = ssx_recv(c.get(), buf, sizeof buf, 0);
+        std::string got(buf, n > 0 ? static_cast<size_t>(n) : 0);
+        return got == "banner" ? "" : "received '" + got + "'";
+    });
+    ASSERT_TRUE(connection_pending(l.fd(), 2000ms));
+    Socket server(ssx_accept(l.fd(), nullptr, nullptr));
+    ASSERT_GE(server.get(), 0) << ssx_last_error_message();
+    // The server's verdict (a KeyUpdate, written by the step that completes its handshake) and
+    // its first data leave in one TCP segment (TCP_CORK), so the client's read of the verdict
+    // finds the data right behind it. Earlier flights are pushed out by uncorking after each step.
+    int on = 1, off = 0;
+    ASSERT_EQ(::setsockopt(server.get(), IPPROTO_TCP, TCP_CORK, &on, sizeof on), 0);
+    Side s{"server", server.get()};
+    const auto deadline = Clock::now() + 5s;
+    while (!s.done && Clock::now() < deadline) {
+        ASSERT_EQ(step(s), "");
+        if (s.done) break;
+        ::setsockopt(server.get(), IPPROTO_TCP, TCP_CORK, &off, sizeof off);  // push this flight
+        ::setsockopt(server.get(), IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+        pollfd p{server.get(), s.events, 0};
+        ::poll(&p, 1, 100);
+    }
+    ASSERT_TRUE(s.done);
+    ASSERT_EQ(ssx_send(server.get(), "banner", 6, 0), 6) << ssx_last_error_message();
+    ASSERT_EQ(::setsockopt(server.get(), IPPROTO_TCP, TCP_CORK, &off, sizeof off), 0);
+    EXPECT_EQ(get_within(cli), "");
 }
 
 }  // namespace

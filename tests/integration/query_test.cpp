@@ -194,6 +194,37 @@ TEST_F(QueryTest, TokensOutliveTheirSocket) {
     EXPECT_EQ(ssx_token_chain_length(t.get()), 1u);
 }
 
+TEST_F(QueryTest, FirstReadsFromManyThreadsAgree) {
+    // A token's strings and DER are rendered on the first request; threads racing to be first
+    // must all get the same, lasting pointers (run under ASan in the test command).
+    for (int round = 0; round < 10; ++round) {
+        if (round > 0) connect(identity(pki_, "server"), identity(pki_, "client"));  // a fresh peer
+        Query q = query(server_.get(), SSX_TOKEN_QUERY);
+        ASSERT_TRUE(succeeded(q.call));
+        Token t(q.info.peer_application_token);
+        constexpr int kThreads = 8;
+        std::vector<std::future<std::pair<const char*, const unsigned char*>>> readers;
+        for (int i = 0; i < kThreads; ++i) {
+            readers.push_back(on_thread([tok = t.get(), i] {
+                size_t len = 0;
+                // Half start with the DER, half with the name: both render the whole description.
+                if (i % 2) {
+                    const unsigned char* der = ssx_token_chain_der(tok, 0, &len);
+                    return std::make_pair(ssx_token_name(tok), der);
+                }
+                const char* name = ssx_token_name(tok);
+                return std::make_pair(name, ssx_token_chain_der(tok, 0, &len));
+            }));
+        }
+        std::set<std::pair<const char*, const unsigned char*>> seen;
+        for (auto& r : readers) seen.insert(get_within(r));
+        ASSERT_EQ(seen.size(), 1u) << "round " << round;
+        EXPECT_NE(seen.begin()->first, nullptr);
+        EXPECT_NE(seen.begin()->second, nullptr);
+        EXPECT_EQ(text_or_null(ssx_token_name(t.get())), "spiffe://test/client");
+    }
+}
+
 TEST_F(QueryTest, SizeNegotiation) {
     EXPECT_EQ(ssx_query_info_size(), sizeof(ssx_query_info));
     EXPECT_EQ(ssx_query_template_size(), sizeof(ssx_query_template));

@@ -279,8 +279,12 @@ SSX_API int ssx_handshake(int fd);
  * a timeout after some progress); ssx_recv returns the bytes received, 0 at the peer's orderly end.
  * ssx_recv returns everything already received and decrypted, up to len. Received data can wait
  * inside ssx (decrypted, or read ahead from the socket) where poll() cannot see it: when ssx_recv
- * filled the whole buffer (returned len), call it again before waiting for the socket to be
- * readable; after a shorter result, or SSX_E_WANT_READ, nothing is waiting inside ssx.
+ * filled the whole buffer (returned len), or after MSG_PEEK, call it again before waiting for the
+ * socket to be readable. After a shorter result or SSX_E_WANT_READ no data waits inside ssx (the
+ * peer's close_notify or an error read together with the data is reported by the next call without
+ * waiting; a peer that ends normally also closes TCP, which poll() reports). A completed
+ * ssx_connect/ssx_accept/ssx_handshake leaves the peer's first data in the socket, so poll()
+ * right after it is safe.
  * Errors: SSX_E_NOT_CONNECTED, SSX_E_PEER_CLOSED, SSX_E_SHUT_DOWN, SSX_E_TIMEOUT, SSX_E_PROTOCOL,
  *   SSX_E_IO, SSX_E_WANT_READ, SSX_E_WANT_WRITE, SSX_E_NULL_POINTER (buf NULL with len > 0). */
 SSX_API ssize_t ssx_send(int fd, const void *buf, size_t len, int flags);

@@ -165,6 +165,14 @@ void Connection::skip_confirmation() {
     confirmed_ = true;
     established_ = true;
     check_.reset();
+    bio_state_.hold = false;
+    // Read-ahead from here on: one recv() takes whatever the socket holds instead of a 5-byte
+    // header and then the body (half the receive calls per record in bulk). Not during the
+    // handshake: its last read could then take the peer's first data along and leave it
+    // decrypted-to-be inside OpenSSL, invisible to a poll() that follows ssx_accept/ssx_connect.
+    // The buffer is empty here (the handshake read whole records only). Every ssx receive path
+    // tries SSL_read before it waits; ssx.h gives poll() callers the rule.
+    SSL_set_read_ahead(ssl_.get(), 1);
     SSL_set_msg_callback(ssl_.get(), nullptr);
 }
 
@@ -238,7 +246,12 @@ void Connection::on_message(int write_p, int content_type, const void* buf, size
     int type = static_cast<const unsigned char*>(buf)[0];
     if (type == SSL3_MT_SERVER_HELLO || type == SSL3_MT_CLIENT_HELLO) tls_peer_ = true;
     if (type == SSL3_MT_SERVER_HELLO) server_hello_seen_ = true;
-    if (tls_done_ && (type == SSL3_MT_NEWSESSION_TICKET || type == SSL3_MT_KEY_UPDATE)) confirmed_ = true;
+    if (tls_done_ && (type == SSL3_MT_NEWSESSION_TICKET || type == SSL3_MT_KEY_UPDATE)) {
+        confirmed_ = true;
+        // Read nothing more while confirming: records after this one (the server's first data)
+        // stay in the socket, where the caller's poll() sees them, not decrypted inside OpenSSL.
+        bio_state_.hold = true;
+    }
 }
 
 void Connection::on_alert(bool received, int value) {
@@ -429,8 +442,6 @@ Step Connection::shutdown_send() {
     }
     fail_io(e, "shutdown failed");
 }
-
-size_t Connection::pending() const { return static_cast<size_t>(SSL_pending(ssl_.get())); }
 
 X509* Connection::peer_leaf() const { return SSL_get0_peer_certificate(ssl_.get()); }
 STACK_OF(X509)* Connection::peer_chain() const {

@@ -47,7 +47,6 @@ public:
     // Sends close_notify (once). Step::done when it is on the wire.
     Step shutdown_send();
     // Bytes already decrypted and buffered (readable without waiting for the socket).
-    size_t pending() const;
 
     // True once the peer proved it speaks TLS (sent a ServerHello/ClientHello or an alert).
     bool peer_spoke_tls() const;

@@ -107,11 +107,7 @@ Context::Context(const ContextOptions& options) : options_(options) {
     // Buffers are released on idle connections (memory per idle connection, issue #4).
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                               SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-    // Read ahead: one recv() takes whatever the socket holds (up to the record buffer) instead
-    // of a 5-byte header and then the body: half the receive calls per record, a third of them
-    // in a handshake. Decrypted or read-ahead bytes then wait inside OpenSSL, not in the socket:
-    // every receive path tries SSL_read before it waits for the socket (docs/c-api.md).
-    SSL_CTX_set_read_ahead(ctx, 1);
+    // Read-ahead is switched on per connection once it is established (Connection), never here.
 
     // Our identity: the chain is built once here, without the root, so no handshake rebuilds or
     // re-verifies it (SSL_MODE_NO_AUTO_CHAIN).

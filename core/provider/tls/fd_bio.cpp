@@ -16,6 +16,10 @@ int fd_read(BIO* bio, char* buf, int len) {
     FdBioState* st = state_of(bio);
     BIO_clear_retry_flags(bio);
     if (len <= 0) return 0;
+    if (st->hold) {
+        BIO_set_retry_read(bio);
+        return -1;
+    }
     for (;;) {
         ssize_t n = ::recv(st->fd, buf, static_cast<size_t>(len), MSG_DONTWAIT);
         if (n > 0) {

@@ -17,6 +17,7 @@ struct FdBioState {
     size_t bytes_in = 0;       // bytes received from the peer so far
     unsigned char first[3]{};  // the first bytes received
     size_t first_len = 0;
+    bool hold = false;         // reads report "would block" without touching the socket
 };
 
 // A new BIO bound to state (borrowed: must outlive the BIO). NULL on allocation failure.
