@@ -168,8 +168,8 @@ void Connection::skip_confirmation() {
     bio_state_.hold = false;
     // Read-ahead from here on: one recv() takes whatever the socket holds instead of a 5-byte
     // header and then the body (half the receive calls per record in bulk). Not during the
-    // handshake: its last read could then take the peer's first data along and leave it
-    // decrypted-to-be inside OpenSSL, invisible to a poll() that follows ssx_accept/ssx_connect.
+    // handshake: its last read could then take the peer's first data along and leave it inside
+    // OpenSSL, invisible to a poll() that follows ssx_accept/ssx_connect.
     // The buffer is empty here (the handshake read whole records only). Every ssx receive path
     // tries SSL_read before it waits; ssx.h gives poll() callers the rule.
     SSL_set_read_ahead(ssl_.get(), 1);
