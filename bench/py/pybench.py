@@ -44,7 +44,25 @@ def cpu_us():
     return (ru.ru_utime + ru.ru_stime) * 1e6
 
 
-class SslImpl:
+class SocketCalls:
+    """The data calls, the same for both implementations: their sockets share the socket API.
+    close(): ssl's is what `with ctx.wrap_socket(...)` does (no close_notify: unwrap() would wait
+    for the peer's); ssx's sends close_notify, drains (bounded) and closes."""
+
+    @staticmethod
+    def sendall(c, data):
+        c.sendall(data)
+
+    @staticmethod
+    def recv_into(c, buf):
+        return c.recv_into(buf)
+
+    @staticmethod
+    def close(c):
+        c.close()
+
+
+class SslImpl(SocketCalls):
     """Python's ssl module with its defaults, mutual auth, TLS 1.3, host name checked."""
 
     def __init__(self, args, server):
@@ -69,20 +87,8 @@ class SslImpl:
         s = socket.create_connection(addr)
         return self.ctx.wrap_socket(s, server_hostname="server.test")
 
-    @staticmethod
-    def sendall(c, data):
-        c.sendall(data)
 
-    @staticmethod
-    def recv_into(c, buf):
-        return c.recv_into(buf)
-
-    @staticmethod
-    def close(c):
-        c.close()  # what `with ctx.wrap_socket(...)` does (no close_notify; unwrap() would wait for the peer's)
-
-
-class SsxImpl:
+class SsxImpl(SocketCalls):
     """The ssx binding used like ssl.SSLSocket: ssx.create_server() / ssx.create_connection()
     give SecureSocket objects; sendall, recv_into and close are their methods."""
 
@@ -108,18 +114,6 @@ class SsxImpl:
 
     def connect(self, addr):
         return self.ssx.create_connection(addr, target_name="server.test", settings=self.settings)
-
-    @staticmethod
-    def sendall(c, data):
-        c.sendall(data)
-
-    @staticmethod
-    def recv_into(c, buf):
-        return c.recv_into(buf)
-
-    @staticmethod
-    def close(c):
-        c.close()  # ssx: close_notify, bounded drain, close
 
 
 def make_impl(args, server):

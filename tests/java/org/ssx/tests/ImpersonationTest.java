@@ -7,37 +7,15 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 import static org.ssx.tests.Peers.*;
 
-import java.util.concurrent.Future;
-import org.junit.After;
 import org.junit.Test;
 import org.ssx.Impersonation;
 import org.ssx.PeerToken;
-import org.ssx.SecureServerSocket;
 import org.ssx.SecureSocket;
 import org.ssx.SecurityInfo;
 
 /** impersonatePeer: per thread, nested, reverted only by its own thread. */
-public class ImpersonationTest {
-    private final TestPki pki;
-    private final SecureServerSocket listener;
-    private final SecureSocket client;
-    private final SecureSocket server;
-
-    public ImpersonationTest() throws Exception {
-        pki = new TestPki();
-        listener = listener(pki.settings("server"));
-        Future<SecureSocket> accept = onThread(listener::accept);
-        client = SecureSocket.connect(address(listener), "server.test", pki.settings("client"));
-        server = within(accept);
-    }
-
-    @After
-    public void closeAll() throws Exception {
-        client.close();
-        server.close();
-        listener.close();
-        pki.close();
-    }
+public class ImpersonationTest extends ConnectedPair {
+    public ImpersonationTest() throws Exception {}
 
     private static String threadPeer() throws Exception {
         try (PeerToken t = PeerToken.threadToken()) {

@@ -16,34 +16,13 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Random;
 import java.util.concurrent.Future;
-import org.junit.After;
 import org.junit.Test;
-import org.ssx.SecureServerSocket;
 import org.ssx.SecureSocket;
 import org.ssx.SecureSocketError;
 
 /** The streams of SecureSocket: readers and writers, large data, ends, timeouts, close. */
-public class StreamTest {
-    private final TestPki pki;
-    private final SecureServerSocket listener;
-    private final SecureSocket client;
-    private final SecureSocket server;
-
-    public StreamTest() throws Exception {
-        pki = new TestPki();
-        listener = listener(pki.settings("server"));
-        Future<SecureSocket> accept = onThread(listener::accept);
-        client = SecureSocket.connect(address(listener), "server.test", pki.settings("client"));
-        server = within(accept);
-    }
-
-    @After
-    public void closeAll() throws Exception {
-        client.close();
-        server.close();
-        listener.close();
-        pki.close();
-    }
+public class StreamTest extends ConnectedPair {
+    public StreamTest() throws Exception {}
 
     @Test
     public void readerAndWriterLineByLine() throws Exception {
